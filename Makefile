@@ -1,0 +1,81 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PG_URL ?= postgres://postgres@127.0.0.1:5432/dataexchange
+REDIS_URL ?= redis://127.0.0.1:6379/15
+
+.PHONY: help run test install install-dev lint messages worker beat serve-services bench
+
+help:
+	@echo "make run   - install, migrate, load demo data and serve on http://127.0.0.1:8000"
+	@echo "make test  - install test tools, lint, and run the whole test suite"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+run: export DEBUG ?= 1
+run: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+	@echo
+	@echo "Serving on http://127.0.0.1:8000  (Ctrl-C to stop)"
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+# Debian's Chromium drives the browser tests; install it when missing and we are root.
+system-packages:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian's chromium for the browser tests..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium is missing and we are not root: browser tests will be skipped"; fi; \
+	fi
+
+test: export SECRET_KEY ?= test-only-secret-key-not-for-production
+test: export DEBUG = 0
+test: export STATICFILES_BACKEND = django.contrib.staticfiles.storage.StaticFilesStorage
+test: export CELERY_BROKER_URL =
+test: export RATELIMIT_ENABLE = 1
+test: install-dev system-packages
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check . || { echo "Run '$(BIN)/ruff format .' to format."; exit 1; }
+	$(BIN)/python manage.py check
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	@if (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; then \
+	  echo "PostgreSQL answers on 127.0.0.1:5432: the suite runs against it."; \
+	  export DATABASE_URL=$(PG_URL); \
+	else \
+	  echo "No PostgreSQL on 127.0.0.1:5432: the suite runs on SQLite; PostgreSQL-only tests skip."; \
+	fi; \
+	if (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null; then export TEST_REDIS_URL=$(REDIS_URL); \
+	else echo "No Redis on 127.0.0.1:6379: tests that need a real worker skip."; fi; \
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install-dev
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+messages: install-dev
+	cd $(CURDIR) && $(BIN)/python manage.py makemessages -l zh_Hans -l ms --ignore '.venv/*' && $(BIN)/python manage.py compilemessages --ignore '.venv/*'
+
+worker: install
+	$(BIN)/celery -A marketplace worker --loglevel=INFO
+
+beat: install
+	$(BIN)/celery -A marketplace beat --loglevel=INFO
+
+bench: install-dev
+	$(BIN)/python bench/run.py

@@ -1,0 +1,1 @@
+"""Organisations, memberships, roles, API tokens and permission helpers."""

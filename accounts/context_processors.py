@@ -1,0 +1,23 @@
+"""Template context: the organisation a page acts for and the others the user may switch to."""
+
+from django.conf import settings
+from django.utils.functional import SimpleLazyObject
+
+from accounts import selectors
+
+
+def active_organization(request):
+    def _memberships():
+        return list(selectors.memberships_of(getattr(request, "user", None) or _Anon()))
+
+    return {
+        "active_org": SimpleLazyObject(lambda: selectors.active_organization(request))
+        if getattr(request, "user", None) is not None
+        else None,
+        "my_memberships": SimpleLazyObject(_memberships),
+        "site_name": settings.SITE_NAME,
+    }
+
+
+class _Anon:
+    is_authenticated = False

@@ -1,0 +1,406 @@
+"""Writes of the accounts app: sign-up, verification, memberships and API tokens."""
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.contrib.auth.tokens import default_token_generator
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from accounts.exceptions import (
+    Conflict,
+    InvalidInput,
+    InvalidTransition,
+    LastAdminError,
+    PermissionDenied,
+)
+from accounts.models import ApiToken, Membership, Organization, User
+from compliance.ledger.services import audit_record
+
+ORGANIZATION_TRANSITIONS: dict[str, set[str]] = {
+    Organization.Verification.PENDING: {
+        Organization.Verification.VERIFIED,
+        Organization.Verification.REJECTED,
+    },
+    # A rejected organisation that fixes its registration details is looked at again.
+    Organization.Verification.REJECTED: {Organization.Verification.PENDING},
+    Organization.Verification.VERIFIED: set(),
+}
+
+TOKEN_PREFIX = "dx"  # noqa: S105 - a public marker, not a secret
+
+
+def _unique_slug(name: str) -> str:
+    base = slugify(name)[:60] or "organisation"
+    slug, n = base, 2
+    while Organization.objects.filter(slug=slug).exists():
+        slug = f"{base}-{n}"
+        n += 1
+    return slug
+
+
+def organization_create(
+    *,
+    legal_name: str,
+    jurisdiction: str,
+    registration_number: str,
+    is_provider: bool,
+    is_buyer: bool,
+    website: str = "",
+    dpo_name: str = "",
+    dpo_email: str = "",
+    created_by: User | None = None,
+    slug: str | None = None,
+) -> Organization:
+    """Creates a pending organisation and its permission group."""
+    with transaction.atomic():
+        slug = slug or _unique_slug(legal_name)
+        group = Group.objects.create(name=f"org:{slug}")
+        try:
+            with transaction.atomic():
+                org = Organization.objects.create(
+                    legal_name=legal_name,
+                    slug=slug,
+                    jurisdiction=jurisdiction,
+                    registration_number=registration_number,
+                    is_provider=is_provider,
+                    is_buyer=is_buyer,
+                    website=website,
+                    dpo_name=dpo_name,
+                    dpo_email=dpo_email,
+                    group=group,
+                )
+        except IntegrityError as exc:
+            raise Conflict(
+                _(
+                    "An organisation with this registration number is already registered "
+                    "in this jurisdiction."
+                ),
+                field="registration_number",
+            ) from exc
+        audit_record(
+            action="accounts.organization.created",
+            actor=created_by,
+            organization=org,
+            obj=org,
+            after=_org_state(org),
+        )
+        return org
+
+
+def _org_state(org: Organization) -> dict:
+    return {
+        "legal_name": org.legal_name,
+        "jurisdiction": org.jurisdiction,
+        "registration_number": org.registration_number,
+        "is_provider": org.is_provider,
+        "is_buyer": org.is_buyer,
+        "verification_status": org.verification_status,
+    }
+
+
+def user_sign_up(
+    *,
+    email: str,
+    password: str,
+    full_name: str,
+    legal_name: str,
+    jurisdiction: str,
+    registration_number: str,
+    is_provider: bool,
+    is_buyer: bool,
+    website: str = "",
+) -> tuple[User, Organization]:
+    """A new user and their organisation (pending verification); the user is its admin."""
+    with transaction.atomic():
+        if User.objects.filter(email__iexact=email).exists():
+            raise Conflict(_("An account with this e-mail address already exists."), field="email")
+        user = User.objects.create_user(email=email, password=password, full_name=full_name)
+        org = organization_create(
+            legal_name=legal_name,
+            jurisdiction=jurisdiction,
+            registration_number=registration_number,
+            is_provider=is_provider,
+            is_buyer=is_buyer,
+            website=website,
+            created_by=user,
+        )
+        membership_add(user=user, organization=org, role=Membership.Role.ADMIN, actor=user)
+        audit_record(action="accounts.user.signed_up", actor=user, organization=org, obj=user)
+        return user, org
+
+
+def organization_set_verification(
+    *, organization: Organization, status: str, note: str, decided_by: User
+) -> Organization:
+    """Staff decision on an organisation: verified or rejected, always with a note."""
+    if not note.strip():
+        raise InvalidInput(_("A note is required for a verification decision."), field="note")
+    if not (decided_by.is_superuser or decided_by.has_perm("accounts.verify_organization")):
+        raise PermissionDenied(_("Only exchange staff may verify organisations."))
+    with transaction.atomic():
+        org = Organization.objects.select_for_update().get(pk=organization.pk)
+        before = org.verification_status
+        if status not in ORGANIZATION_TRANSITIONS.get(before, set()):
+            raise InvalidTransition(
+                _("This organisation cannot go from %(before)s to %(after)s.")
+                % {"before": before, "after": status}
+            )
+        org.verification_status = status
+        org.verification_note = note.strip()
+        org.verified_by = decided_by
+        org.verification_decided_at = timezone.now()
+        org.save(
+            update_fields=[
+                "verification_status",
+                "verification_note",
+                "verified_by",
+                "verification_decided_at",
+            ]
+        )
+        audit_record(
+            action=f"accounts.organization.{status}",
+            actor=decided_by,
+            organization=org,
+            obj=org,
+            before={"verification_status": before},
+            after={"verification_status": status, "note": org.verification_note},
+        )
+    return org
+
+
+def organization_update_profile(
+    *, organization: Organization, actor: User, **fields: str
+) -> Organization:
+    allowed = {"website", "dpo_name", "dpo_email"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise PermissionDenied(_("These fields cannot be changed here: %s") % ", ".join(unknown))
+    _require_admin(actor=actor, organization=organization)
+    with transaction.atomic():
+        org = Organization.objects.select_for_update().get(pk=organization.pk)
+        before = {name: getattr(org, name) for name in fields}
+        for name, value in fields.items():
+            setattr(org, name, value)
+        org.save(update_fields=list(fields))
+        audit_record(
+            action="accounts.organization.profile_updated",
+            actor=actor,
+            organization=org,
+            obj=org,
+            before=before,
+            after=fields,
+        )
+    return org
+
+
+def _require_admin(*, actor: User, organization: Organization) -> None:
+    if not Membership.objects.filter(
+        user=actor, organization=organization, role=Membership.Role.ADMIN
+    ).exists():
+        raise PermissionDenied(_("Only an administrator of this organisation may do this."))
+
+
+def membership_add(*, user: User, organization: Organization, role: str, actor: User | None):
+    membership = Membership.objects.create(user=user, organization=organization, role=role)
+    user.groups.add(organization.group)
+    audit_record(
+        action="accounts.membership.added",
+        actor=actor,
+        organization=organization,
+        obj=membership,
+        after={"user": user.email, "role": role},
+    )
+    return membership
+
+
+def membership_invite(
+    *, organization: Organization, email: str, role: str, invited_by: User, request_base: str
+) -> Membership:
+    """An admin adds a person by e-mail. New people get a link to set their password."""
+    _require_admin(actor=invited_by, organization=organization)
+    if role not in Membership.Role.values:
+        raise InvalidInput(_("Unknown role."), field="role")
+    email = User.objects.normalize_email(email).lower()
+    with transaction.atomic():
+        user = User.objects.filter(email__iexact=email).first()
+        is_new = user is None
+        if is_new:
+            user = User.objects.create_user(email=email)
+        elif Membership.objects.filter(user=user, organization=organization).exists():
+            raise Conflict(_("%(email)s is already a member.") % {"email": email}, field="email")
+        membership = membership_add(
+            user=user, organization=organization, role=role, actor=invited_by
+        )
+        link = request_base.rstrip("/") + (
+            reverse(
+                "accounts:password_reset_confirm",
+                kwargs={
+                    "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+                    "token": default_token_generator.make_token(user),
+                },
+            )
+            if is_new
+            else reverse("accounts:login")
+        )
+        body = _("%(inviter)s added you to %(org)s on %(site)s.\n\n%(action)s:\n%(link)s\n") % {
+            "inviter": invited_by.get_full_name(),
+            "org": organization.legal_name,
+            "site": settings.SITE_NAME,
+            "action": _("Choose your password") if is_new else _("Log in"),
+            "link": link,
+        }
+        transaction.on_commit(
+            lambda: send_mail(
+                _("You have been invited to %(org)s") % {"org": organization.legal_name},
+                body,
+                None,
+                [email],
+            )
+        )
+    return membership
+
+
+def membership_remove(*, membership: Membership, removed_by: User) -> None:
+    """An admin removes a member (or a member leaves). The last admin cannot go."""
+    org = membership.organization
+    if membership.user_id != removed_by.pk:
+        _require_admin(actor=removed_by, organization=org)
+    with transaction.atomic():
+        # Lock every admin row of the organisation, so two admins removing each other
+        # at once cannot leave it with none.
+        admins = list(
+            Membership.objects.select_for_update()
+            .filter(organization=org, role=Membership.Role.ADMIN)
+            .values_list("pk", flat=True)
+        )
+        if membership.role == Membership.Role.ADMIN and admins == [membership.pk]:
+            raise LastAdminError(
+                _("An organisation needs at least one administrator: appoint another first.")
+            )
+        user = membership.user
+        audit_record(
+            action="accounts.membership.removed",
+            actor=removed_by,
+            organization=org,
+            obj=membership,
+            before={"user": user.email, "role": membership.role},
+        )
+        membership.delete()
+        user.groups.remove(org.group)
+        # Tokens act for the organisation: they stop with the membership.
+        ApiToken.objects.filter(user=user, organization=org, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+
+
+def membership_set_role(*, membership: Membership, role: str, changed_by: User) -> Membership:
+    _require_admin(actor=changed_by, organization=membership.organization)
+    if role not in Membership.Role.values:
+        raise InvalidInput(_("Unknown role."), field="role")
+    with transaction.atomic():
+        admins = list(
+            Membership.objects.select_for_update()
+            .filter(organization=membership.organization, role=Membership.Role.ADMIN)
+            .values_list("pk", flat=True)
+        )
+        if role != Membership.Role.ADMIN and admins == [membership.pk]:
+            raise LastAdminError(
+                _("An organisation needs at least one administrator: appoint another first.")
+            )
+        before = membership.role
+        membership.role = role
+        membership.save(update_fields=["role"])
+        audit_record(
+            action="accounts.membership.role_changed",
+            actor=changed_by,
+            organization=membership.organization,
+            obj=membership,
+            before={"role": before},
+            after={"role": role},
+        )
+    return membership
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+def api_token_create(
+    *,
+    user: User,
+    organization: Organization,
+    name: str,
+    expires_at: datetime | None = None,
+    processing_jurisdiction: str = "",
+) -> tuple[ApiToken, str]:
+    """Returns the token row and the raw token, which is shown once and never stored."""
+    if not Membership.objects.filter(user=user, organization=organization).exists():
+        raise PermissionDenied(_("You are not a member of this organisation."))
+    now = timezone.now()
+    expires_at = expires_at or now + settings.API_TOKEN_DEFAULT_TTL
+    if expires_at <= now:
+        raise InvalidInput(_("The expiry must be in the future."), field="expires_at")
+    if expires_at > now + timedelta(days=settings.API_TOKEN_MAX_DAYS):
+        raise InvalidInput(
+            _("A token may live at most %(days)d days.") % {"days": settings.API_TOKEN_MAX_DAYS},
+            field="expires_at",
+        )
+    prefix = secrets.token_hex(4)
+    raw = f"{TOKEN_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
+    with transaction.atomic():
+        if ApiToken.objects.filter(
+            user=user, organization=organization, name=name, revoked_at__isnull=True
+        ).exists():
+            raise Conflict(_("You already have a live token with this name."), field="name")
+        token = ApiToken.objects.create(
+            user=user,
+            organization=organization,
+            name=name,
+            prefix=prefix,
+            token_hash=hash_token(raw),
+            expires_at=expires_at,
+            processing_jurisdiction=processing_jurisdiction,
+        )
+        audit_record(
+            action="accounts.api_token.created",
+            actor=user,
+            organization=organization,
+            obj=token,
+            after={"name": name, "prefix": prefix, "expires_at": expires_at.isoformat()},
+        )
+    return token, raw
+
+
+def api_token_revoke(*, token: ApiToken, revoked_by: User) -> ApiToken:
+    if token.user_id != revoked_by.pk:
+        raise PermissionDenied(_("You can only revoke your own tokens."))
+    with transaction.atomic():
+        token = ApiToken.objects.select_for_update().get(pk=token.pk)
+        if token.revoked_at is not None:
+            raise Conflict(_("This token is already revoked."))
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        audit_record(
+            action="accounts.api_token.revoked",
+            actor=revoked_by,
+            organization=token.organization,
+            obj=token,
+        )
+    return token
+
+
+def api_token_touch(*, token: ApiToken) -> None:
+    """Records use at most once a minute, so authentication stays a single read."""
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)

@@ -1,0 +1,1 @@
+"""Review workflow, automated checks, transfer rules and the audit ledger."""

@@ -1,0 +1,1 @@
+"""Project-wide API plumbing: error shape, pagination, URL root."""

@@ -1,0 +1,67 @@
+"""One JSON shape for every API error.
+
+    {"error": {"code": "...", "message": "...", "fields": {"name": ["..."]}}}
+
+Domain exceptions (accounts.exceptions.DomainError and subclasses) become 4xx here, in one
+place, so views and viewsets never translate them by hand.
+"""
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from accounts.exceptions import DomainError
+
+
+def _flatten(detail) -> tuple[str, dict]:
+    if isinstance(detail, dict):
+        fields = {}
+        for key, value in detail.items():
+            fields[key] = [str(v) for v in value] if isinstance(value, list) else [str(value)]
+        first_key = next(iter(fields), None)
+        message = fields[first_key][0] if first_key else _("Invalid input.")
+        if first_key and first_key != "non_field_errors":
+            message = f"{first_key}: {message}"
+        return message, fields
+    if isinstance(detail, list):
+        return (str(detail[0]) if detail else _("Invalid input.")), {}
+    return str(detail), {}
+
+
+def error_body(code: str, message: str, fields: dict | None = None) -> dict:
+    body = {"error": {"code": code, "message": message}}
+    if fields:
+        body["error"]["fields"] = fields
+    return body
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DomainError):
+        fields = {exc.field: [exc.message]} if exc.field else None
+        return Response(error_body(exc.code, exc.message, fields), status=exc.status_code)
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+        )
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    code = getattr(exc, "default_code", "error")
+    if isinstance(exc, exceptions.ValidationError):
+        code = "invalid"
+    message, fields = _flatten(exc.detail if hasattr(exc, "detail") else str(exc))
+    response.data = error_body(code, message, fields)
+    if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
+        response.data["error"]["retry_after_seconds"] = int(exc.wait)
+    if response.status_code == status.HTTP_401_UNAUTHORIZED:
+        response["WWW-Authenticate"] = 'Bearer realm="api"'
+    return response

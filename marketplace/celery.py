@@ -1,0 +1,49 @@
+"""The Celery application.
+
+Without `CELERY_BROKER_URL` tasks run eagerly in-process (the zero-setup default); with
+`redis://...` the same code runs on a real worker (`celery -A marketplace worker`) and beat
+(`celery -A marketplace beat`). Tasks are always enqueued with `delay_on_commit`.
+"""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings")
+
+app = Celery("marketplace")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+
+
+def _configure(sender: Celery, **_kwargs) -> None:
+    from django.conf import settings
+
+    sender.conf.update(
+        task_serializer="json",
+        result_serializer="json",
+        accept_content=["json"],
+        # A task is acknowledged only once it has finished, and a worker that dies mid-task
+        # hands it back to the queue: our tasks are idempotent, so redelivery is safe.
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_time_limit=settings.CELERY_TASK_TIME_LIMIT,
+        task_soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT,
+        broker_transport_options={"visibility_timeout": settings.CELERY_VISIBILITY_TIMEOUT},
+        result_backend_transport_options={"visibility_timeout": settings.CELERY_VISIBILITY_TIMEOUT},
+        broker_connection_retry_on_startup=True,
+        result_expires=24 * 3600,
+        worker_hijack_root_logger=False,
+        timezone=settings.TIME_ZONE,
+        enable_utc=True,
+    )
+
+
+app.on_configure.connect(_configure)
+app.autodiscover_tasks()
+
+
+@app.task(name="marketplace.ping")
+def ping(payload: str) -> dict:
+    """Round-trip probe used by the readiness tests and operators: echoes its input."""
+    return {"pong": payload, "worker_pid": os.getpid()}

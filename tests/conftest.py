@@ -1,0 +1,145 @@
+"""Shared fixtures: service detection (PostgreSQL, Redis), a real Celery worker, API clients."""
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from rest_framework.test import APIClient
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _missing(reason: str):
+    if REQUIRE_SERVICES:
+        pytest.fail(f"{reason} — REQUIRE_SERVICES=1 makes this mandatory", pytrace=False)
+    pytest.skip(reason)
+
+
+def pytest_sessionstart(session):
+    if REQUIRE_SERVICES:
+        if connection.vendor != "postgresql":
+            raise pytest.UsageError(
+                "REQUIRE_SERVICES=1 but the suite is not running on PostgreSQL "
+                "(is PostgreSQL answering on 127.0.0.1:5432?)"
+            )
+        if not TEST_REDIS_URL:
+            raise pytest.UsageError(
+                "REQUIRE_SERVICES=1 but TEST_REDIS_URL is unset (is Redis answering on 6379?)"
+            )
+
+
+@pytest.fixture(autouse=True)
+def _service_markers(request):
+    if request.node.get_closest_marker("postgres") and connection.vendor != "postgresql":
+        _missing("needs PostgreSQL: set DATABASE_URL=postgres://... (make test does)")
+    if request.node.get_closest_marker("redis") and not TEST_REDIS_URL:
+        _missing("needs Redis: set TEST_REDIS_URL=redis://127.0.0.1:6379/15 (make test does)")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture
+def api_client():
+    return APIClient()
+
+
+def bearer(client: APIClient, raw_token: str) -> APIClient:
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw_token}")
+    return client
+
+
+@pytest.fixture(scope="session")
+def celery_worker_proc(django_db_setup, django_db_blocker):
+    """A real `celery -A marketplace worker` on Redis, on a queue of its own.
+
+    The worker reads the same (test) database as the tests, so tests that use it must
+    commit their data (`transactional_db`) and, on SQLite, run on a file database.
+    """
+    if not TEST_REDIS_URL:
+        _missing("needs Redis for a real Celery worker (TEST_REDIS_URL)")
+    from marketplace.celery import app
+
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    db = connection.settings_dict
+    env = dict(os.environ)
+    env.update(
+        CELERY_BROKER_URL=TEST_REDIS_URL,
+        CELERY_RESULT_BACKEND=TEST_REDIS_URL,
+        CELERY_TASK_ALWAYS_EAGER="0",
+        CELERY_TASK_DEFAULT_QUEUE=queue,
+        PYTHONUNBUFFERED="1",
+    )
+    if connection.vendor == "postgresql":
+        env["DATABASE_URL"] = (
+            f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+        )
+    (ROOT / ".pytest_cache").mkdir(exist_ok=True)
+    log = open(ROOT / f".pytest_cache/worker-{queue}.log", "w")  # noqa: SIM115
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "marketplace",
+            "worker",
+            "--pool=solo",
+            "--loglevel=INFO",
+            "-Q",
+            queue,
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "-n",
+            f"{queue}@%h",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    previous = {
+        k: app.conf.get(k)
+        for k in ("broker_url", "result_backend", "task_always_eager", "task_default_queue")
+    }
+    app.conf.update(
+        broker_url=TEST_REDIS_URL,
+        result_backend=TEST_REDIS_URL,
+        task_always_eager=False,
+        task_default_queue=queue,
+    )
+    app.connection_for_write().ensure_connection(max_retries=3)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"Celery worker exited early; see {log.name}")
+        if app.control.ping(destination=[f"{queue}@{os.uname().nodename}"], timeout=1.0):
+            break
+    else:
+        proc.kill()
+        raise RuntimeError(f"Celery worker did not answer within 60 s; see {log.name}")
+    yield {"proc": proc, "queue": queue, "app": app, "log": log.name}
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+    app.conf.update(previous)
