@@ -9,7 +9,6 @@ from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -44,6 +43,7 @@ INSTALLED_APPS = [
     "guardian",
     "accounts.apps.AccountsConfig",
     "compliance.ledger",
+    "marketplace.catalogue",
     "marketplace",
 ]
 
@@ -228,6 +228,10 @@ SAMPLE_MAX_ROWS = env.int("SAMPLE_MAX_ROWS", default=200)
 SAMPLE_MAX_BYTES = env.int("SAMPLE_MAX_BYTES", default=1024 * 1024)
 DATASET_MAX_BYTES = env.int("DATASET_MAX_BYTES", default=200 * 1024 * 1024)
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+# Indicative reference rates used only to sort and bucket prices across currencies.
+FX_REFERENCE_RATES_TO_USD = env.json(
+    "FX_REFERENCE_RATES_TO_USD", default={"USD": 1, "CNY": 0.14, "MYR": 0.22, "SGD": 0.75}
+)
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="exchange-demo-2026")  # noqa: S105
 
 LOGGING = {

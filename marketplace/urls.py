@@ -3,9 +3,11 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from marketplace import views
+from marketplace.catalogue.api import catalogue_dcat
 
 api_v1 = [
     path("", include("accounts.api_urls")),
+    path("", include("marketplace.catalogue.api_urls")),
 ]
 
 urlpatterns = [
@@ -14,6 +16,8 @@ urlpatterns = [
     path("readyz", views.readyz, name="readyz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("accounts.urls")),
+    path("catalogue/", include("marketplace.catalogue.urls")),
+    path("catalogue.jsonld", catalogue_dcat, name="catalogue-dcat"),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -2,8 +2,16 @@
 
 import factory
 from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.models import Membership, Organization, User
+from marketplace.catalogue import services as catalogue_services
+from marketplace.catalogue.models import (
+    Category,
+    DataProduct,
+    Offer,
+    Purpose,
+)
 
 PASSWORD = "correct-horse-battery-42"
 
@@ -54,3 +62,108 @@ class MembershipFactory(factory.django.DjangoModelFactory):
 
 def member_of(org: Organization, *, role: str = Membership.Role.ADMIN, **user_kwargs) -> User:
     return MembershipFactory(organization=org, role=role, user=UserFactory(**user_kwargs)).user
+
+
+# --- catalogue ----------------------------------------------------------------------------
+
+FOOTFALL_SCHEMA = {
+    "fields": [
+        {"name": "mall_id", "type": "string", "description": "Mall code", "identifier": True},
+        {"name": "district", "type": "string", "description": "KL district"},
+        {"name": "hour", "type": "integer", "description": "Hour of day (0-23)"},
+        {"name": "visitors", "type": "integer", "description": "Visitors counted"},
+        {"name": "dwell_minutes", "type": "number", "description": "Mean dwell time"},
+    ]
+}
+
+
+def footfall_csv(rows: int = 30) -> bytes:
+    lines = ["mall_id,district,hour,visitors,dwell_minutes"]
+    districts = ["Bukit Bintang", "KLCC", "Mid Valley"]
+    for i in range(rows):
+        lines.append(f"M{i % 3:02d},{districts[i % 3]},{i % 24},{100 + i * 7},{20 + i % 9}.5")
+    return ("\n".join(lines) + "\n").encode()
+
+
+def csv_upload(content: bytes, name: str = "data.csv") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content, content_type="text/csv")
+
+
+def category(slug: str = "retail-consumer") -> Category:
+    return Category.objects.get(slug=slug)
+
+
+def purpose(code: str = "market-research") -> Purpose:
+    return Purpose.objects.get(code=code)
+
+
+def draft_product(provider: Organization, actor: User, **kwargs) -> DataProduct:
+    """A draft product whose first version is complete enough to submit."""
+    product = catalogue_services.product_create(
+        provider=provider,
+        actor=actor,
+        title=kwargs.pop("title", "KL mall foot traffic by hour"),
+        summary=kwargs.pop("summary", "Hourly visitor counts for Kuala Lumpur malls."),
+        category=kwargs.pop("category", None) or category(),
+        origin_jurisdiction=kwargs.pop("origin_jurisdiction", provider.jurisdiction),
+        tags=kwargs.pop("tags", ["foot traffic", "malls"]),
+    )
+    version = product.versions.get()
+    catalogue_services.version_update(
+        version=version,
+        actor=actor,
+        description=kwargs.pop("description", "Hourly **foot traffic** for three KL malls."),
+        data_categories=kwargs.pop("data_categories", ["non_personal"]),
+        schema=kwargs.pop("schema", FOOTFALL_SCHEMA),
+        lawful_basis="Counts from the operator's own door sensors; no personal data.",
+        rights_confirmed=True,
+        delivery_mode=kwargs.pop("delivery_mode", "query_api"),
+        **kwargs,
+    )
+    catalogue_services.version_upload_sample(
+        version=version, actor=actor, upload=csv_upload(footfall_csv(20), "sample.csv")
+    )
+    catalogue_services.version_upload_dataset(
+        version=version, actor=actor, upload=csv_upload(footfall_csv(300), "dataset.csv")
+    )
+    return product
+
+
+def add_offer(product: DataProduct, actor: User, **kwargs) -> Offer:
+    defaults = {
+        "name": "Standard",
+        "price": "12000.00",
+        "currency": "MYR",
+        "term_months": 12,
+        "territories": ["CN", "MY", "SG"],
+        "queries_per_month": 1000,
+    }
+    defaults.update(kwargs)
+    return catalogue_services.offer_create(
+        product=product, actor=actor, purposes=[purpose()], **defaults
+    )
+
+
+def listed_product(provider: Organization | None = None, actor: User | None = None, **kwargs):
+    """A product taken through submit → review → listed by the services."""
+    if provider is None:
+        provider = OrganizationFactory(jurisdiction="MY")
+    actor = actor or member_of(provider)
+    offer_kwargs = kwargs.pop("offer", {})
+    product = draft_product(provider, actor, **kwargs)
+    add_offer(product, actor, **offer_kwargs)
+    version = product.versions.get()
+    catalogue_services.version_submit(version=version, actor=actor)
+    catalogue_services.product_set_status(product=product, to="in_review", actor=None)
+    catalogue_services.version_decide(version=version, to="approved", actor=None)
+    catalogue_services.product_list_version(version=version, actor=None)
+    product.refresh_from_db()
+    return product
+
+
+def reviewer(group: str = "legal_reviewer", **kwargs) -> User:
+    from django.contrib.auth.models import Group
+
+    user = UserFactory(is_staff=True, **kwargs)
+    user.groups.add(Group.objects.get(name=group))
+    return user

@@ -63,6 +63,7 @@ def first_problem(
     if head_seq is not None and head_seq != expected_seq - 1:
         return ChainProblem(
             expected_seq,
-            f"the chain ends at #{expected_seq - 1} but its head says #{head_seq} (events deleted at the end)",
+            f"the chain ends at #{expected_seq - 1} but its head says #{head_seq} "
+            "(events deleted at the end)",
         )
     return None

@@ -59,3 +59,6 @@ class LedgerHead(models.Model):
 
     class Meta:
         constraints = [models.CheckConstraint(condition=models.Q(id=1), name="ledger_head_single")]
+
+    def __str__(self) -> str:
+        return f"ledger head #{self.last_seq}"

@@ -2,6 +2,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.demo import seed_accounts
+from accounts.models import User
+from marketplace.catalogue.demo import seed_products
 
 
 class Command(BaseCommand):
@@ -17,6 +19,10 @@ class Command(BaseCommand):
             )
         password = settings.DEMO_PASSWORD
         logins = seed_accounts(password)
+        exchange_admin = User.objects.filter(email="admin@exchange.example").first()
+        products = seed_products(exchange_admin=exchange_admin)
+        if products:
+            self.stdout.write(f"Listed {len(products)} demo data products.")
         self.stdout.write(self.style.SUCCESS("Demo data is loaded.\n"))
         self.stdout.write(f"Every demo login uses the password: {password}\n")
         width = max(len(email) for email, _ in logins)

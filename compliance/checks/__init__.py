@@ -1,0 +1,1 @@
+"""Automated checks run on a submitted product version (pure logic, no Django models)."""

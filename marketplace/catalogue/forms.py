@@ -1,0 +1,184 @@
+import json
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.jurisdictions import JURISDICTION_CHOICES
+from marketplace.catalogue.models import Category, Offer, ProductVersion, Purpose, VersionAttachment
+
+
+class ProductForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=160)
+    summary = forms.CharField(
+        label=_("Summary"), max_length=300, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.all())
+    origin_jurisdiction = forms.ChoiceField(
+        label=_("Origin jurisdiction"),
+        choices=JURISDICTION_CHOICES,
+        help_text=_("Where the data is collected and stored: its outbound rules apply."),
+    )
+    tags = forms.CharField(
+        label=_("Tags"), required=False, help_text=_("Comma-separated, e.g. malls, foot traffic")
+    )
+
+
+class VersionForm(forms.Form):
+    description = forms.CharField(
+        label=_("Description"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_("Markdown. Raw HTML is removed."),
+    )
+    data_categories = forms.MultipleChoiceField(
+        label=_("Data categories"),
+        choices=ProductVersion.DataCategory.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    important_data = forms.BooleanField(label=_("Contains important data (PRC)"), required=False)
+    data_subject_count = forms.IntegerField(label=_("Data subjects covered"), min_value=0)
+    anonymised = forms.BooleanField(label=_("Declared anonymised"), required=False)
+    min_group_size = forms.IntegerField(
+        label=_("Minimum aggregation threshold (k)"), min_value=2, max_value=10000
+    )
+    update_frequency = forms.ChoiceField(
+        label=_("Update frequency"), choices=ProductVersion.UpdateFrequency.choices
+    )
+    delivery_mode = forms.ChoiceField(
+        label=_("Delivery mode"), choices=ProductVersion.DeliveryMode.choices
+    )
+    schema = forms.CharField(
+        label=_("Schema (JSON)"),
+        widget=forms.Textarea(attrs={"rows": 10, "class": "mono", "spellcheck": "false"}),
+        help_text=_(
+            '{"fields": [{"name": "district", "type": "string", "description": "…", '
+            '"identifier": false}]} — types: string, integer, number, date, boolean.'
+        ),
+    )
+    lawful_basis = forms.CharField(
+        label=_("Data rights and lawful basis"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+    )
+    rights_confirmed = forms.BooleanField(
+        label=_("We hold the rights to license this data"), required=False
+    )
+    consent_evidence = forms.CharField(
+        label=_("Consent evidence (personal data)"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+    )
+    exporter_ciio = forms.BooleanField(
+        label=_("We are a critical information infrastructure operator (PRC)"), required=False
+    )
+    important_data_notification = forms.CharField(
+        label=_("Important-data notification reference"), max_length=200, required=False
+    )
+    free_trade_zone = forms.CharField(
+        label=_("Free-trade-zone registration"), max_length=200, required=False
+    )
+    change_note = forms.CharField(
+        label=_("Change note"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+
+    def clean_schema(self):
+        try:
+            return json.loads(self.cleaned_data["schema"] or "{}")
+        except json.JSONDecodeError as exc:
+            raise forms.ValidationError(
+                _("Not valid JSON (line %(line)s, column %(col)s): %(msg)s")
+                % {"line": exc.lineno, "col": exc.colno, "msg": exc.msg}
+            ) from exc
+
+    @classmethod
+    def initial_for(cls, version: ProductVersion) -> dict:
+        data = {name: getattr(version, name) for name in cls.base_fields if name != "schema"}
+        data["schema"] = json.dumps(version.schema or {"fields": []}, indent=2, ensure_ascii=False)
+        return data
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label=_("CSV file"))
+
+
+class EvidenceForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=VersionAttachment.Kind.choices)
+    title = forms.CharField(label=_("Title"), max_length=200)
+    reference = forms.CharField(label=_("Reference number"), max_length=120, required=False)
+    issued_on = forms.DateField(
+        label=_("Issued on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    expires_on = forms.DateField(
+        label=_("Expires on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    file = forms.FileField(label=_("File"))
+
+
+class OfferForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=120)
+    price = forms.DecimalField(label=_("Price"), min_value=0, max_digits=12, decimal_places=2)
+    currency = forms.ChoiceField(label=_("Currency"), choices=Offer.Currency.choices)
+    term_months = forms.IntegerField(
+        label=_("Term (months)"),
+        min_value=1,
+        required=False,
+        help_text=_("Leave empty for a perpetual licence."),
+    )
+    purposes = forms.ModelMultipleChoiceField(
+        label=_("Permitted purposes"),
+        queryset=Purpose.objects.all(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    other_purposes = forms.CharField(
+        label=_("Other permitted purposes"), max_length=300, required=False
+    )
+    territories = forms.MultipleChoiceField(
+        label=_("Permitted territories (where the buyer may process)"),
+        choices=JURISDICTION_CHOICES,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "columns"}),
+    )
+    queries_per_month = forms.IntegerField(
+        label=_("Queries per month"),
+        min_value=1,
+        required=False,
+        help_text=_("Leave empty for unlimited."),
+    )
+    governing_law = forms.ChoiceField(label=_("Governing law"), choices=JURISDICTION_CHOICES)
+    dispute_forum = forms.ChoiceField(label=_("Dispute forum"), choices=Offer.DisputeForum.choices)
+    audit_rights = forms.CharField(
+        label=_("Audit and inspection rights"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+    breach_notice_hours = forms.IntegerField(
+        label=_("Breach notice (hours)"), min_value=1, max_value=72
+    )
+    onward_transfer_allowed = forms.BooleanField(label=_("Onward transfer allowed"), required=False)
+    end_of_term = forms.ChoiceField(
+        label=_("At the end of the term"), choices=Offer.EndOfTerm.choices
+    )
+    approval_mode = forms.ChoiceField(label=_("Approval"), choices=Offer.ApprovalMode.choices)
+    is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+
+    @classmethod
+    def initial_for(cls, offer: Offer) -> dict:
+        data = {name: getattr(offer, name) for name in cls.base_fields if name != "purposes"}
+        data["purposes"] = list(offer.purposes.all())
+        return data
+
+    @classmethod
+    def defaults(cls) -> dict:
+        return {
+            "currency": "USD",
+            "governing_law": "SG",
+            "dispute_forum": "SIAC",
+            "breach_notice_hours": 48,
+            "end_of_term": "delete",
+            "approval_mode": "manual",
+            "is_active": True,
+            "term_months": 12,
+            "audit_rights": Offer._meta.get_field("audit_rights").default,
+        }
+
+
+class DelistForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))

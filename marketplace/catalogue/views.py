@@ -1,0 +1,371 @@
+"""HTML pages of the catalogue: buyers' browse and product pages, the provider dashboard."""
+
+import csv
+import io
+from itertools import islice
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.exceptions import DomainError
+from accounts.selectors import active_organization
+from compliance.ledger.selectors import events_for_object
+from marketplace.catalogue import selectors, services
+from marketplace.catalogue.forms import (
+    DelistForm,
+    EvidenceForm,
+    OfferForm,
+    ProductForm,
+    UploadForm,
+    VersionForm,
+)
+from marketplace.catalogue.models import DataProduct, Offer, ProductVersion
+
+PAGE_SIZE = 12
+PREVIEW_ROWS = 10
+
+
+def _apply_error(form, exc: DomainError) -> None:
+    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+
+
+# --- buyers' catalogue --------------------------------------------------------------------
+
+
+def catalogue_list(request):
+    query = selectors.CatalogueQuery.from_querydict(request.GET)
+    result = selectors.catalogue_search(query)
+    paginator = Paginator(result.products.with_card_data(), PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    return render(
+        request,
+        "catalogue/list.html",
+        {
+            "query": query,
+            "page": page,
+            "total": paginator.count,
+            "facets": result.facets,
+            "sorts": selectors.SORTS,
+            "facet_titles": {
+                "category": _("Category"),
+                "origin": _("Origin"),
+                "delivery_mode": _("Delivery"),
+                "data_category": _("Data category"),
+                "price_band": _("Price"),
+                "provider": _("Provider"),
+            },
+        },
+    )
+
+
+def sample_preview(version: ProductVersion | None, limit: int = PREVIEW_ROWS) -> list[list[str]]:
+    """The first rows of a version's sample (never the processed dataset)."""
+    if version is None or not version.sample:
+        return []
+    try:
+        with version.sample.open("rb") as handle:
+            text = io.TextIOWrapper(handle, encoding="utf-8-sig", newline="")
+            reader = csv.reader(text)
+            next(reader, None)
+            return list(islice(reader, limit))
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return []
+
+
+def product_detail(request, slug):
+    org = active_organization(request)
+    product = get_object_or_404(
+        selectors.products_visible_to(request.user, org).select_related(
+            "provider", "category", "listed_version"
+        ),
+        slug=slug,
+    )
+    manager = selectors.can_manage(request.user, org, product)
+    reviewer = request.user.is_authenticated and selectors.is_reviewer(request.user)
+    version = selectors.version_visible(product, manager=manager, reviewer=reviewer)
+    offers = product.offers.filter(is_active=True).prefetch_related("purposes")
+    return render(
+        request,
+        "catalogue/product.html",
+        {
+            "product": product,
+            "version": version,
+            "offers": offers,
+            "preview": sample_preview(version),
+            "history": selectors.version_history(product, manager=manager, reviewer=reviewer),
+            "can_manage": manager,
+            "is_reviewer": reviewer,
+            "showing_unlisted_version": version is not None
+            and version.pk != product.listed_version_id,
+        },
+    )
+
+
+# --- provider dashboard -------------------------------------------------------------------
+
+
+def _provider_org(request):
+    org = active_organization(request)
+    if org is None or not org.is_provider:
+        return None
+    return org
+
+
+def _managed_product(request, slug) -> DataProduct:
+    org = _provider_org(request)
+    if org is None:
+        raise Http404
+    return get_object_or_404(
+        DataProduct.objects.select_related("provider"), slug=slug, provider=org
+    )
+
+
+@login_required
+def dashboard(request):
+    org = _provider_org(request)
+    if org is None:
+        messages.info(request, _("The provider dashboard is for provider organisations."))
+        return redirect("catalogue:list")
+    return render(
+        request,
+        "catalogue/dashboard.html",
+        {"org": org, "products": selectors.products_of_provider(org)},
+    )
+
+
+@login_required
+def product_new(request):
+    org = _provider_org(request)
+    if org is None:
+        raise Http404
+    form = ProductForm(request.POST or None, initial={"origin_jurisdiction": org.jurisdiction})
+    if request.method == "POST" and form.is_valid():
+        try:
+            product = services.product_create(provider=org, actor=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            _apply_error(form, exc)
+        else:
+            messages.success(request, _("Draft created. Now describe version 1."))
+            return redirect("catalogue:manage", slug=product.slug)
+    return render(request, "catalogue/product_form.html", {"form": form, "org": org})
+
+
+@login_required
+def product_manage(request, slug):
+    product = _managed_product(request, slug)
+    versions = list(product.versions.order_by("-number"))
+    current = versions[0] if versions else None
+    history = events_for_object(product)
+    for version in versions[:3]:
+        history += events_for_object(version)
+    history.sort(key=lambda e: e.seq, reverse=True)
+    return render(
+        request,
+        "catalogue/manage.html",
+        {
+            "product": product,
+            "org": product.provider,
+            "current": current,
+            "versions": versions,
+            "offers": product.offers.prefetch_related("purposes").order_by("-is_active", "price"),
+            "problems": services.version_readiness_problems(current)
+            if current and current.is_editable
+            else [],
+            "preview": sample_preview(current),
+            "history": history[:40],
+            "upload_form": UploadForm(),
+            "evidence_form": EvidenceForm(),
+            "delist_form": DelistForm(),
+            "max_sample_rows": settings.SAMPLE_MAX_ROWS,
+        },
+    )
+
+
+@login_required
+def product_edit(request, slug):
+    product = _managed_product(request, slug)
+    initial = {
+        "title": product.title,
+        "summary": product.summary,
+        "category": product.category,
+        "origin_jurisdiction": product.origin_jurisdiction,
+        "tags": ", ".join(product.tags),
+    }
+    form = ProductForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.product_update(product=product, actor=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            _apply_error(form, exc)
+        else:
+            messages.success(request, _("Product details saved."))
+            return redirect("catalogue:manage", slug=product.slug)
+    return render(
+        request,
+        "catalogue/product_form.html",
+        {"form": form, "product": product, "org": product.provider},
+    )
+
+
+def _managed_version(request, slug, number) -> ProductVersion:
+    product = _managed_product(request, slug)
+    return get_object_or_404(
+        ProductVersion.objects.select_related("product"), product=product, number=number
+    )
+
+
+@login_required
+def version_edit(request, slug, number):
+    version = _managed_version(request, slug, number)
+    if not version.is_editable:
+        messages.error(request, _("This version is no longer a draft and cannot be edited."))
+        return redirect("catalogue:manage", slug=slug)
+    form = VersionForm(request.POST or None, initial=VersionForm.initial_for(version))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.version_update(version=version, actor=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            _apply_error(form, exc)
+        else:
+            messages.success(request, _("Version %(n)s saved.") % {"n": version.number})
+            return redirect("catalogue:manage", slug=slug)
+    return render(
+        request,
+        "catalogue/version_form.html",
+        {"form": form, "version": version, "product": version.product},
+    )
+
+
+@login_required
+@require_POST
+def version_upload(request, slug, number, kind):
+    version = _managed_version(request, slug, number)
+    if kind not in ("sample", "dataset"):
+        raise Http404
+    form = UploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("Choose a CSV file to upload."))
+        return redirect("catalogue:manage", slug=slug)
+    upload_service = (
+        services.version_upload_sample if kind == "sample" else services.version_upload_dataset
+    )
+    try:
+        version = upload_service(
+            version=version, actor=request.user, upload=form.cleaned_data["file"]
+        )
+    except DomainError as exc:
+        messages.error(request, _("Upload refused: %(reason)s") % {"reason": exc.message})
+    else:
+        rows = version.sample_rows if kind == "sample" else version.dataset_rows
+        messages.success(
+            request, _("%(kind)s uploaded: %(rows)s rows.") % {"kind": kind.title(), "rows": rows}
+        )
+    return redirect("catalogue:manage", slug=slug)
+
+
+@login_required
+@require_POST
+def evidence_add(request, slug, number):
+    version = _managed_version(request, slug, number)
+    form = EvidenceForm(request.POST, request.FILES)
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            messages.error(
+                request, f"{form.fields[field].label if field in form.fields else ''}: {errors[0]}"
+            )
+        return redirect("catalogue:manage", slug=slug)
+    data = form.cleaned_data
+    try:
+        services.version_add_attachment(
+            version=version,
+            actor=request.user,
+            kind=data["kind"],
+            title=data["title"],
+            upload=data["file"],
+            reference=data["reference"],
+            issued_on=data["issued_on"],
+            expires_on=data["expires_on"],
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Evidence attached."))
+    return redirect("catalogue:manage", slug=slug)
+
+
+@login_required
+@require_POST
+def version_submit(request, slug, number):
+    version = _managed_version(request, slug, number)
+    try:
+        services.version_submit(version=version, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Version %(n)s submitted for review.") % {"n": version.number})
+    return redirect("catalogue:manage", slug=slug)
+
+
+@login_required
+@require_POST
+def version_new(request, slug):
+    product = _managed_product(request, slug)
+    try:
+        version = services.version_create_next(product=product, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("catalogue:manage", slug=slug)
+    messages.success(
+        request,
+        _("Version %(n)s started from the latest one. The listed version stays live meanwhile.")
+        % {"n": version.number},
+    )
+    return redirect("catalogue:version_edit", slug=slug, number=version.number)
+
+
+@login_required
+def offer_form(request, slug, offer_id=None):
+    product = _managed_product(request, slug)
+    offer = get_object_or_404(Offer, pk=offer_id, product=product) if offer_id else None
+    initial = OfferForm.initial_for(offer) if offer else OfferForm.defaults()
+    form = OfferForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        purposes = data.pop("purposes")
+        try:
+            if offer:
+                services.offer_update(offer=offer, actor=request.user, purposes=purposes, **data)
+            else:
+                services.offer_create(
+                    product=product, actor=request.user, purposes=purposes, **data
+                )
+        except DomainError as exc:
+            _apply_error(form, exc)
+        else:
+            messages.success(request, _("Offer saved."))
+            return redirect("catalogue:manage", slug=slug)
+    return render(
+        request, "catalogue/offer_form.html", {"form": form, "product": product, "offer": offer}
+    )
+
+
+@login_required
+@require_POST
+def product_delist(request, slug):
+    product = _managed_product(request, slug)
+    form = DelistForm(request.POST)
+    try:
+        services.product_delist(
+            product=product, actor=request.user, reason=form.data.get("reason", "")
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("“%(title)s” is delisted.") % {"title": product.title})
+    return redirect("catalogue:manage", slug=slug)
