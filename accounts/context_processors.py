@@ -15,7 +15,7 @@ def active_organization(request):
         if getattr(request, "user", None) is not None
         else None,
         "my_memberships": SimpleLazyObject(_memberships),
-        "site_name": settings.SITE_NAME,
+        "brand_name": settings.SITE_NAME,
     }
 
 

@@ -165,7 +165,7 @@ def _facet_filters(query: CatalogueQuery) -> dict[str, Q]:
 
 def _text_search(qs: QuerySet[DataProduct], text: str) -> QuerySet[DataProduct]:
     """PostgreSQL: the stored search vector (websearch syntax), ranked. SQLite: every word
-    must appear in the title, summary, tags, provider or description."""
+    must start a word of the title, summary, tags, provider or description."""
     if not text:
         return qs
     if connection.vendor == "postgresql":
@@ -177,12 +177,14 @@ def _text_search(qs: QuerySet[DataProduct], text: str) -> QuerySet[DataProduct]:
         match = Q(search_vector=sq) | (Q(title__icontains=text) if cjk else Q())
         return qs.filter(match).annotate(rank=SearchRank(F("search_vector"), sq))
     for word in text.split()[:8]:
+        # Words that start with the search word (so "port" finds "ports", not "export").
+        pattern = r"\b" + re.escape(word)
         qs = qs.filter(
-            Q(title__icontains=word)
-            | Q(summary__icontains=word)
-            | Q(tags__icontains=word)
-            | Q(provider__legal_name__icontains=word)
-            | Q(listed_version__description__icontains=word)
+            Q(title__iregex=pattern)
+            | Q(summary__iregex=pattern)
+            | Q(tags__iregex=pattern)
+            | Q(provider__legal_name__iregex=pattern)
+            | Q(listed_version__description__iregex=pattern)
         )
     from django.db.models import Case, IntegerField, Value, When
 

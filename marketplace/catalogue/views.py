@@ -262,10 +262,11 @@ def version_upload(request, slug, number, kind):
     except DomainError as exc:
         messages.error(request, _("Upload refused: %(reason)s") % {"reason": exc.message})
     else:
-        rows = version.sample_rows if kind == "sample" else version.dataset_rows
-        messages.success(
-            request, _("%(kind)s uploaded: %(rows)s rows.") % {"kind": kind.title(), "rows": rows}
-        )
+        if kind == "sample":
+            text = _("Sample uploaded: %(rows)s rows.") % {"rows": version.sample_rows}
+        else:
+            text = _("Dataset uploaded: %(rows)s rows.") % {"rows": version.dataset_rows}
+        messages.success(request, text)
     return redirect("catalogue:manage", slug=slug)
 
 

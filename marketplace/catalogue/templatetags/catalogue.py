@@ -57,3 +57,10 @@ def getitem(mapping, key):
 @register.filter
 def getattr_list(obj, name: str) -> list:
     return list(getattr(obj, name, []) or [])
+
+
+@register.filter
+def data_category_label(code: str) -> str:
+    from marketplace.catalogue.models import ProductVersion
+
+    return str(dict(ProductVersion.DataCategory.choices).get(code, code))
