@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/dataexchange
 REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: help run test install install-dev lint messages worker beat serve-services bench
+.PHONY: help run test install install-dev lint messages worker beat bench system-packages
 
 help:
 	@echo "make run   - install, migrate, load demo data and serve on http://127.0.0.1:8000"
@@ -36,13 +36,16 @@ run: install
 	@echo "Serving on http://127.0.0.1:8000  (Ctrl-C to stop)"
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
-# Debian's Chromium drives the browser tests; install it when missing and we are root.
+# Debian's Chromium drives the browser tests (with a CJK font so screenshots of the
+# Chinese pages are legible); install them when missing and we are root.
+APT_PACKAGES := chromium fonts-wqy-zenhei
 system-packages:
-	@if [ ! -x /usr/bin/chromium ]; then \
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "Installing Debian's chromium for the browser tests..."; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	  else echo "chromium is missing and we are not root: browser tests will be skipped"; fi; \
+	    echo "Installing Debian packages for the browser tests:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "Missing$$missing and not root: browser tests will be skipped"; fi; \
 	fi
 
 test: export SECRET_KEY ?= test-only-secret-key-not-for-production

@@ -49,10 +49,38 @@ def _isolated_media(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Production hashing is deliberately slow; tests only need it to be a real hasher.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _fresh_rate_limits():
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture
+def reference_data(django_db_blocker):
+    """Re-creates what migrations seed (taxonomy, purposes, staff groups).
+
+    Transactional tests empty every table when they finish, data migrations included; a
+    test that runs after one of them and needs that data asks for this fixture.
+    """
+    import importlib
+
+    from django.apps import apps
+
+    from accounts.roles import sync_staff_groups
+
+    taxonomy = importlib.import_module(
+        "marketplace.catalogue.migrations.0002_taxonomy_and_search_index"
+    )
+    with django_db_blocker.unblock(), connection.schema_editor() as editor:
+        taxonomy.seed(apps, editor)
+    with django_db_blocker.unblock():
+        sync_staff_groups()
 
 
 @pytest.fixture

@@ -905,7 +905,7 @@ def seed_products(*, exchange_admin: User | None) -> list[str]:
 def _seed_one(spec: DemoProduct, exchange_admin: User | None) -> DataProduct:
     provider = Organization.objects.get(slug=spec.provider)
     actor = provider.memberships.filter(role="admin").order_by("created_at").first().user
-    rng = random.Random(spec.slug)
+    rng = random.Random(spec.slug)  # noqa: S311 - reproducible demo figures, not secrets
     header = [f["name"] for f in spec.schema_fields]
     all_rows = list(spec.rows(rng))
     product = services.product_create(

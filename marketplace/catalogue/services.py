@@ -137,8 +137,9 @@ def _locked_version(version: ProductVersion) -> ProductVersion:
 # --- products and versions ----------------------------------------------------------------
 
 
-def _unique_product_slug(title: str) -> str:
-    base = slugify(title)[:80] or "product"
+def _unique_product_slug(title: str, provider: Organization) -> str:
+    # Titles in scripts slugify() cannot spell (Chinese, Thai) fall back to the provider.
+    base = slugify(title)[:80] or f"{provider.slug}-product"[:80]
     slug, n = base, 2
     while DataProduct.objects.filter(slug=slug).exists():
         slug = f"{base}-{n}"
@@ -184,7 +185,7 @@ def product_create(
     with transaction.atomic():
         product = DataProduct.objects.create(
             provider=provider,
-            slug=slug or _unique_product_slug(title),
+            slug=slug or _unique_product_slug(title, provider),
             title=title.strip(),
             summary=summary.strip(),
             category=category,
@@ -694,6 +695,8 @@ def offer_update(
     fields = _clean_offer(fields)
     with transaction.atomic():
         offer = Offer.objects.select_for_update().select_related("product").get(pk=offer.pk)
+        if offer.product.status in (S.DELISTED, S.REJECTED):
+            raise InvalidTransition(_("A delisted or rejected product's offers are closed."))
         if (
             "name" in fields
             and offer.product.offers.exclude(pk=offer.pk).filter(name=fields["name"]).exists()
@@ -702,7 +705,7 @@ def offer_update(
         before = _offer_state(offer)
         for name, value in fields.items():
             setattr(offer, name, value)
-        offer.save()
+        offer.save(update_fields=[*fields, "updated_at"])
         if purposes is not None:
             purposes = list(purposes)
             if not purposes and not offer.other_purposes.strip():

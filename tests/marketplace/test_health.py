@@ -19,20 +19,20 @@ def test_readyz_ok_with_database_and_in_process_tasks(client):
 
 
 @pytest.mark.django_db
-def test_readyz_names_the_database_when_it_is_down(client, tmp_path):
-    # A real connection to a database that does not answer, swapped in for "default".
+def test_readyz_names_the_database_when_it_is_down(client, tmp_path, monkeypatch):
+    # A real connection to a database that does not answer stands in for "default".
     real = connections["default"]
     settings_dict = dict(real.settings_dict)
     if real.vendor == "postgresql":
         settings_dict["PORT"] = "1"  # nothing listens there: connection refused
     else:
         settings_dict["NAME"] = str(tmp_path / "no-such-dir" / "db.sqlite3")
-    connections["default"] = real.__class__(settings_dict, alias="default")
+    down = real.__class__(settings_dict, alias="default")
+    monkeypatch.setattr("marketplace.health.connections", {"default": down})
     try:
         response = client.get("/readyz")
     finally:
-        connections["default"].close()
-        connections["default"] = real
+        down.close()
     assert response.status_code == 503
     body = response.json()
     assert body["failing"] == ["database"]

@@ -1,0 +1,496 @@
+"""API shapes of the catalogue.
+
+Read serializers show what a caller may see (the views pick them by who is asking); write
+serializers only type-check input, then the views hand `validated_data` to one service.
+The processed dataset is never serialised: no URL, no path, no file name.
+"""
+
+from itertools import islice
+
+from drf_spectacular.utils import extend_schema_field, inline_serializer
+from rest_framework import serializers
+
+from accounts.jurisdictions import JURISDICTION_CHOICES
+from accounts.models import Organization
+from compliance.checks.csvstream import CsvFormatError, iter_csv
+from marketplace.catalogue.markdown import render_markdown
+from marketplace.catalogue.models import Category, DataProduct, Offer, ProductVersion, Purpose
+from marketplace.catalogue.schema import neutralise_rows
+from marketplace.catalogue.selectors import version_history
+from marketplace.catalogue.services import version_readiness_problems
+
+SAMPLE_PREVIEW_ROWS = 10
+JURISDICTION_HELP = "ISO 3166-1 alpha-2 code, one of: " + ", ".join(
+    code for code, _label in JURISDICTION_CHOICES
+)
+
+
+def jurisdiction_field(**kwargs) -> serializers.CharField:
+    """A jurisdiction code. A plain string in the schema (the one `Jurisdiction` enum belongs
+    to organisations); the services reject unknown codes with a 400 naming the field."""
+    kwargs.setdefault("help_text", JURISDICTION_HELP)
+    return serializers.CharField(min_length=2, max_length=2, **kwargs)
+
+
+def sample_preview(version: ProductVersion, limit: int = SAMPLE_PREVIEW_ROWS) -> dict | None:
+    """The header and first rows of a version's *sample*, formulas neutralised for display."""
+    if not version.sample:
+        return None
+    try:
+        with version.sample.open("rb") as handle:
+            header, rows = iter_csv(handle)
+            first = list(islice(rows, limit))
+    except (OSError, CsvFormatError):
+        return None
+    return {"header": neutralise_rows([header])[0], "rows": neutralise_rows(first)}
+
+
+SamplePreviewSerializer = inline_serializer(
+    name="SamplePreview",
+    fields={
+        "header": serializers.ListField(child=serializers.CharField()),
+        "rows": serializers.ListField(
+            child=serializers.ListField(child=serializers.CharField()),
+            help_text="At most 10 rows; cells a spreadsheet would run as a formula start "
+            "with an apostrophe.",
+        ),
+    },
+    allow_null=True,
+)
+
+
+# --- reference lists ----------------------------------------------------------------------
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Category
+        fields = ["slug", "name", "description"]
+        read_only_fields = fields
+
+
+class CategoryRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Category
+        fields = ["slug", "name"]
+        read_only_fields = fields
+
+
+class PurposeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Purpose
+        fields = ["code", "name", "description"]
+        read_only_fields = fields
+
+
+class PurposeRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Purpose
+        fields = ["code", "name"]
+        read_only_fields = fields
+
+
+class ProviderSerializer(serializers.ModelSerializer):
+    verified = serializers.BooleanField(source="is_verified", read_only=True)
+
+    class Meta:
+        model = Organization
+        fields = ["slug", "legal_name", "jurisdiction", "verified"]
+        read_only_fields = fields
+
+
+# --- offers -------------------------------------------------------------------------------
+
+
+class OfferSerializer(serializers.ModelSerializer):
+    perpetual = serializers.BooleanField(source="is_perpetual", read_only=True)
+    purposes = PurposeRefSerializer(many=True, read_only=True)
+    governing_law = jurisdiction_field(read_only=True)
+
+    class Meta:
+        model = Offer
+        fields = [
+            "id",
+            "name",
+            "price",
+            "currency",
+            "term_months",
+            "perpetual",
+            "purposes",
+            "other_purposes",
+            "territories",
+            "queries_per_month",
+            "governing_law",
+            "dispute_forum",
+            "audit_rights",
+            "breach_notice_hours",
+            "onward_transfer_allowed",
+            "end_of_term",
+            "approval_mode",
+            "is_active",
+        ]
+        read_only_fields = fields
+
+
+class OfferWriteSerializer(serializers.Serializer):
+    """Typed input for `offer_create` / `offer_update`; the service checks the rules."""
+
+    name = serializers.CharField(max_length=120)
+    price = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0)
+    currency = serializers.ChoiceField(choices=Offer.Currency.choices)
+    term_months = serializers.IntegerField(
+        min_value=1, required=False, allow_null=True, help_text="Null means perpetual."
+    )
+    purposes = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Purpose.objects.all(),
+        many=True,
+        required=False,
+        help_text="Purpose codes (see /api/v1/purposes/).",
+    )
+    other_purposes = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    territories = serializers.ListField(
+        child=jurisdiction_field(),
+        allow_empty=False,
+        help_text="Jurisdictions where the buyer may process the data (alpha-2 codes).",
+    )
+    queries_per_month = serializers.IntegerField(
+        min_value=1, required=False, allow_null=True, help_text="Null means unlimited."
+    )
+    governing_law = jurisdiction_field(required=False)
+    dispute_forum = serializers.ChoiceField(choices=Offer.DisputeForum.choices, required=False)
+    audit_rights = serializers.CharField(required=False)
+    breach_notice_hours = serializers.IntegerField(min_value=1, max_value=72, required=False)
+    onward_transfer_allowed = serializers.BooleanField(required=False)
+    end_of_term = serializers.ChoiceField(choices=Offer.EndOfTerm.choices, required=False)
+    approval_mode = serializers.ChoiceField(choices=Offer.ApprovalMode.choices, required=False)
+    is_active = serializers.BooleanField(required=False)
+
+
+# --- versions -----------------------------------------------------------------------------
+
+
+class SchemaFieldSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    type = serializers.CharField()
+    description = serializers.CharField(required=False)
+    identifier = serializers.BooleanField(required=False)
+    unit = serializers.CharField(required=False)
+
+
+SENSITIVITY_HELP = (
+    "The most sensitive declared data category (non_personal, personal or "
+    "sensitive_personal): what the catalogue's data_category filter matches."
+)
+
+
+class ListedVersionSerializer(serializers.ModelSerializer):
+    """The approved version buyers see."""
+
+    sensitivity = serializers.CharField(read_only=True, help_text=SENSITIVITY_HELP)
+    description_html = serializers.SerializerMethodField()
+    schema_fields = serializers.SerializerMethodField()
+    sample_preview = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ProductVersion
+        fields = [
+            "number",
+            "description_html",
+            "data_categories",
+            "sensitivity",
+            "anonymised",
+            "delivery_mode",
+            "update_frequency",
+            "min_group_size",
+            "schema_fields",
+            "sample_rows",
+            "sample_preview",
+            "decided_at",
+        ]
+        read_only_fields = fields
+
+    def get_description_html(self, version: ProductVersion) -> str:
+        return render_markdown(version.description)
+
+    @extend_schema_field(SchemaFieldSerializer(many=True))
+    def get_schema_fields(self, version: ProductVersion) -> list[dict]:
+        return version.schema_fields()
+
+    @extend_schema_field(SamplePreviewSerializer)
+    def get_sample_preview(self, version: ProductVersion) -> dict | None:
+        return sample_preview(version)
+
+
+class VersionSerializer(serializers.ModelSerializer):
+    """Everything about a version for its provider and the reviewers (never the dataset
+    file itself: only whether one was uploaded and how big it is)."""
+
+    sensitivity = serializers.CharField(read_only=True, help_text=SENSITIVITY_HELP)
+    description_html = serializers.SerializerMethodField()
+    sample_uploaded = serializers.SerializerMethodField()
+    sample_preview = serializers.SerializerMethodField()
+    dataset_uploaded = serializers.SerializerMethodField()
+    readiness_problems = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ProductVersion
+        fields = [
+            "number",
+            "state",
+            "description",
+            "description_html",
+            "data_categories",
+            "sensitivity",
+            "important_data",
+            "data_subject_count",
+            "anonymised",
+            "min_group_size",
+            "update_frequency",
+            "delivery_mode",
+            "schema",
+            "sample_uploaded",
+            "sample_rows",
+            "sample_preview",
+            "dataset_uploaded",
+            "dataset_rows",
+            "dataset_bytes",
+            "lawful_basis",
+            "rights_confirmed",
+            "consent_evidence",
+            "exporter_ciio",
+            "important_data_notification",
+            "free_trade_zone",
+            "change_note",
+            "readiness_problems",
+            "created_at",
+            "updated_at",
+            "submitted_at",
+            "decided_at",
+        ]
+        read_only_fields = fields
+
+    def get_description_html(self, version: ProductVersion) -> str:
+        return render_markdown(version.description)
+
+    def get_sample_uploaded(self, version: ProductVersion) -> bool:
+        return bool(version.sample)
+
+    @extend_schema_field(SamplePreviewSerializer)
+    def get_sample_preview(self, version: ProductVersion) -> dict | None:
+        return sample_preview(version)
+
+    def get_dataset_uploaded(self, version: ProductVersion) -> bool:
+        return bool(version.dataset)
+
+    @extend_schema_field(
+        serializers.ListField(
+            child=serializers.CharField(),
+            help_text="What stops this draft from being submitted (empty once it is not a draft).",
+        )
+    )
+    def get_readiness_problems(self, version: ProductVersion) -> list[str]:
+        if not version.is_editable:
+            return []
+        return [str(p) for p in version_readiness_problems(version)]
+
+
+class VersionSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ProductVersion
+        fields = ["number", "state", "submitted_at", "decided_at", "change_note"]
+        read_only_fields = fields
+
+
+class VersionWriteSerializer(serializers.Serializer):
+    """Typed input for `version_update` (draft versions only; the service says when)."""
+
+    description = serializers.CharField(
+        required=False, allow_blank=True, help_text="Markdown; raw HTML is removed."
+    )
+    data_categories = serializers.ListField(
+        child=serializers.ChoiceField(choices=ProductVersion.DataCategory.choices),
+        required=False,
+    )
+    important_data = serializers.BooleanField(required=False)
+    data_subject_count = serializers.IntegerField(min_value=0, required=False)
+    anonymised = serializers.BooleanField(required=False)
+    min_group_size = serializers.IntegerField(min_value=2, max_value=10000, required=False)
+    update_frequency = serializers.ChoiceField(
+        choices=ProductVersion.UpdateFrequency.choices, required=False
+    )
+    delivery_mode = serializers.ChoiceField(
+        choices=ProductVersion.DeliveryMode.choices, required=False
+    )
+    schema = serializers.JSONField(
+        required=False,
+        help_text='{"fields": [{"name", "type", "description", "identifier", "unit"}, ...]}',
+    )
+    lawful_basis = serializers.CharField(required=False, allow_blank=True)
+    rights_confirmed = serializers.BooleanField(required=False)
+    consent_evidence = serializers.CharField(required=False, allow_blank=True)
+    exporter_ciio = serializers.BooleanField(required=False)
+    important_data_notification = serializers.CharField(
+        max_length=200, required=False, allow_blank=True
+    )
+    free_trade_zone = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    change_note = serializers.CharField(required=False, allow_blank=True)
+
+
+class CsvUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="A UTF-8 CSV whose header equals the schema.")
+
+
+# --- products -----------------------------------------------------------------------------
+
+
+class ProductListSerializer(serializers.ModelSerializer):
+    """One catalogue card; served entirely from `ProductQuerySet.with_card_data()`."""
+
+    url = serializers.HyperlinkedIdentityField(view_name="api:product-detail", lookup_field="slug")
+    provider = ProviderSerializer(read_only=True)
+    category = CategoryRefSerializer(read_only=True)
+    origin_jurisdiction = jurisdiction_field(read_only=True)
+    delivery_mode = serializers.CharField(
+        source="listed_version.delivery_mode", read_only=True, allow_null=True, default=None
+    )
+    data_categories = serializers.ListField(
+        source="listed_version.data_categories",
+        child=serializers.CharField(),
+        read_only=True,
+        allow_null=True,
+        default=None,
+    )
+    update_frequency = serializers.CharField(
+        source="listed_version.update_frequency", read_only=True, allow_null=True, default=None
+    )
+    active_offer_count = serializers.SerializerMethodField()
+
+    class Meta:
+        model = DataProduct
+        fields = [
+            "slug",
+            "url",
+            "title",
+            "summary",
+            "provider",
+            "category",
+            "tags",
+            "origin_jurisdiction",
+            "delivery_mode",
+            "data_categories",
+            "update_frequency",
+            "price_from_usd",
+            "active_offer_count",
+            "listed_at",
+        ]
+        read_only_fields = fields
+
+    def get_active_offer_count(self, product: DataProduct) -> int:
+        # The card prefetch holds only the active offers.
+        return len(product.offers.all())
+
+
+class ProductDetailSerializer(ProductListSerializer):
+    """A product page. Buyers see the listed version; the managing provider and reviewers
+    also see the latest version (its state and what stops it from being submitted)."""
+
+    listed_version = ListedVersionSerializer(read_only=True, allow_null=True)
+    offers = serializers.SerializerMethodField()
+    version_history = serializers.SerializerMethodField()
+    latest_version = serializers.SerializerMethodField()
+
+    class Meta(ProductListSerializer.Meta):
+        fields = [
+            *ProductListSerializer.Meta.fields,
+            "status",
+            "listed_version",
+            "offers",
+            "version_history",
+            "latest_version",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def _viewer(self) -> dict:
+        return {
+            "manager": bool(self.context.get("manager")),
+            "reviewer": bool(self.context.get("reviewer")),
+        }
+
+    @extend_schema_field(OfferSerializer(many=True))
+    def get_offers(self, product: DataProduct) -> list[dict]:
+        offers = [o for o in product.offers.all() if o.is_active]
+        return OfferSerializer(offers, many=True, context=self.context).data
+
+    @extend_schema_field(VersionSummarySerializer(many=True))
+    def get_version_history(self, product: DataProduct) -> list[dict]:
+        """Approved versions for buyers; every version for the provider and reviewers."""
+        versions = version_history(product, **self._viewer())
+        return VersionSummarySerializer(versions, many=True).data
+
+    @extend_schema_field(VersionSerializer(allow_null=True))
+    def get_latest_version(self, product: DataProduct) -> dict | None:
+        viewer = self._viewer()
+        if not (viewer["manager"] or viewer["reviewer"]):
+            return None
+        latest = product.versions.order_by("-number").first()
+        return VersionSerializer(latest, context=self.context).data if latest else None
+
+
+class ProductWriteSerializer(serializers.Serializer):
+    """Typed input for `product_create` / `product_update`."""
+
+    title = serializers.CharField(max_length=160)
+    summary = serializers.CharField(max_length=300)
+    category = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=Category.objects.all(),
+        help_text="Category slug (see /api/v1/categories/).",
+    )
+    origin_jurisdiction = jurisdiction_field(
+        help_text="Where the data is collected and stored (its outbound regime applies). "
+        + JURISDICTION_HELP
+    )
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=40), required=False, max_length=15
+    )
+
+
+class DelistSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=1000, help_text="Recorded on the audit ledger.")
+
+
+# --- search page --------------------------------------------------------------------------
+
+
+class FacetValueSerializer(serializers.Serializer):
+    value = serializers.CharField()
+    label = serializers.CharField()
+    count = serializers.IntegerField()
+    selected = serializers.BooleanField()
+
+
+def facets_data(facets: dict) -> dict[str, list[dict]]:
+    return {name: FacetValueSerializer(values, many=True).data for name, values in facets.items()}
+
+
+FACETS_SCHEMA = {
+    "type": "object",
+    "description": "Facet name → values with the count each would give (the other facets "
+    "applied). Facets: category, origin, delivery_mode, data_category, price_band, provider.",
+    "additionalProperties": {
+        "type": "array",
+        "items": {
+            "type": "object",
+            "properties": {
+                "value": {"type": "string"},
+                "label": {"type": "string"},
+                "count": {"type": "integer"},
+                "selected": {"type": "boolean"},
+            },
+            "required": ["value", "label", "count", "selected"],
+        },
+    },
+}
