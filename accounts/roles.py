@@ -24,6 +24,9 @@ _REVIEWER_COMMON = [
     "compliance.change_stagereview",
     "compliance.view_checkrun",
     "compliance.view_finding",
+    "compliance.view_reviewcomment",
+    "compliance.add_reviewcomment",
+    "transfer_rules.view_transferassessment",
 ]
 
 STAFF_GROUP_PERMISSIONS: dict[str, list[str]] = {
@@ -32,13 +35,15 @@ STAFF_GROUP_PERMISSIONS: dict[str, list[str]] = {
     COMPLIANCE_REVIEWER: [
         *_REVIEWER_COMMON,
         "compliance.decide_compliance",
-        "compliance.view_ruleset",
-        "compliance.add_ruleset",
-        "compliance.change_ruleset",
-        "compliance.view_rule",
-        "compliance.add_rule",
-        "compliance.change_rule",
-        "compliance.delete_rule",
+        "transfer_rules.view_ruleset",
+        "transfer_rules.add_ruleset",
+        "transfer_rules.change_ruleset",
+        "transfer_rules.view_rule",
+        "transfer_rules.add_rule",
+        "transfer_rules.change_rule",
+        "transfer_rules.delete_rule",
+        "transfer_rules.publish_ruleset",
+        "transfer_rules.view_transferassessment",
         "licensing.view_licencerequest",
         "licensing.decide_transfer",
     ],

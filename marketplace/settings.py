@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "accounts.apps.AccountsConfig",
     "compliance.ledger",
     "marketplace.catalogue",
+    "compliance.apps.ComplianceConfig",
+    "compliance.rules",
     "marketplace",
 ]
 

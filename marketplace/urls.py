@@ -8,6 +8,7 @@ from marketplace.catalogue.api import catalogue_dcat
 api_v1 = [
     path("", include("accounts.api_urls")),
     path("", include("marketplace.catalogue.api_urls")),
+    path("", include("compliance.rules.api_urls")),
 ]
 
 urlpatterns = [
@@ -18,6 +19,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("catalogue/", include("marketplace.catalogue.urls")),
     path("catalogue.jsonld", catalogue_dcat, name="catalogue-dcat"),
+    path("compliance/", include("compliance.rules.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -26,6 +26,7 @@ from rest_framework.response import Response
 
 from accounts.exceptions import PermissionDenied
 from accounts.selectors import active_organization
+from compliance.services import review_submit
 from marketplace.api.pagination import PageNumberPagination
 from marketplace.catalogue import dcat, selectors, services
 from marketplace.catalogue.filters import CatalogueFilterSet
@@ -372,7 +373,8 @@ class ProductVersionViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         summary="Submit a draft version for review",
-        description="Freezes the draft. A draft that is not ready is a 400 whose "
+        description="Freezes the draft and opens its review case; the first stage's "
+        "automated checks start at once. A draft that is not ready is a 400 whose "
         "`fields.readiness_problems` lists what to fix.",
         request=None,
         responses={200: VersionSerializer, **ERRORS},
@@ -384,8 +386,9 @@ class ProductVersionViewSet(viewsets.GenericViewSet):
             problems = services.version_readiness_problems(version)
             if problems:
                 raise ValidationError({"readiness_problems": [str(p) for p in problems]})
-        version = services.version_submit(version=version, actor=request.user)
-        return self._respond(version)
+        # Submitting opens the review case (legal → technical → compliance).
+        case = review_submit(version=version, actor=request.user)
+        return self._respond(case.version)
 
 
 # --- offers -------------------------------------------------------------------------------

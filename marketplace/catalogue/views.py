@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from accounts.exceptions import DomainError
 from accounts.selectors import active_organization
 from compliance.ledger.selectors import events_for_object
+from compliance.services import review_submit
 from marketplace.catalogue import selectors, services
 from marketplace.catalogue.forms import (
     DelistForm,
@@ -305,7 +306,7 @@ def evidence_add(request, slug, number):
 def version_submit(request, slug, number):
     version = _managed_version(request, slug, number)
     try:
-        services.version_submit(version=version, actor=request.user)
+        review_submit(version=version, actor=request.user)
     except DomainError as exc:
         messages.error(request, exc.message)
     else:

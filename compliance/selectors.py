@@ -1,0 +1,98 @@
+"""Reads of the review workflow: queues, cases, findings, notifications, export volumes."""
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
+
+from accounts.models import Organization, User
+from compliance.models import (
+    Finding,
+    Notification,
+    Pipeline,
+    ReviewCase,
+    ReviewComment,
+    Stage,
+    StageReview,
+)
+from marketplace.catalogue.models import DataProduct, ProductVersion
+
+
+def stages_user_may_decide(user: User) -> list[str]:
+    if not user.is_authenticated or not user.is_staff:
+        return []
+    return [s for s in Stage.values if user.has_perm(f"compliance.decide_{s}")]
+
+
+def queue(stage: str) -> QuerySet[StageReview]:
+    """A stage's queue with everything its list shows, in a fixed number of queries."""
+    return (
+        StageReview.objects.filter(stage=stage)
+        .select_related("case__product__provider", "case__version", "assignee", "decided_by")
+        .annotate(
+            blocking_count=Count("findings", filter=Q(findings__severity="blocking"), distinct=True)
+        )
+    )
+
+
+def pipeline_for(origin: str) -> Pipeline:
+    return (
+        Pipeline.objects.filter(jurisdiction=origin).first()
+        or Pipeline.objects.filter(jurisdiction="").first()
+    )
+
+
+def latest_case(product: DataProduct) -> ReviewCase | None:
+    return product.review_cases.order_by("-opened_at", "-pk").first()
+
+
+def case_detail(case_id: int) -> ReviewCase:
+    return (
+        ReviewCase.objects.select_related("product__provider", "version", "pipeline")
+        .prefetch_related("stages__findings", "stages__check_runs", "comments__author")
+        .get(pk=case_id)
+    )
+
+
+def blocking_findings(stage: StageReview) -> QuerySet[Finding]:
+    return stage.findings.filter(severity=Finding.Severity.BLOCKING)
+
+
+def comments_for_provider(case: ReviewCase) -> QuerySet[ReviewComment]:
+    return case.comments.filter(visible_to_provider=True).select_related("author", "stage")
+
+
+def notifications_for(organization: Organization, *, unread_only: bool = False):
+    qs = Notification.objects.filter(organization=organization).select_related("product")
+    if unread_only:
+        qs = qs.filter(read_at__isnull=True)
+    return qs
+
+
+def provider_subjects_ytd(
+    *, provider: Organization, origin: str, version: ProductVersion
+) -> tuple[int, int]:
+    """Individuals (and sensitive ones) the provider has exported from `origin` since
+    1 January, this version included: the other products' approved personal-data versions.
+
+    Licensed exports are added by the licensing app's own counts once licences exist.
+    """
+    start = timezone.now().replace(month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
+    others = (
+        ProductVersion.objects.filter(
+            product__provider=provider,
+            product__origin_jurisdiction=origin,
+            state=ProductVersion.State.APPROVED,
+            decided_at__gte=start,
+        )
+        .exclude(product=version.product)
+        .exclude(sensitivity=ProductVersion.DataCategory.NON_PERSONAL)
+    )
+    totals = others.aggregate(
+        all=Sum("data_subject_count"),
+        sensitive=Sum(
+            "data_subject_count",
+            filter=Q(sensitivity=ProductVersion.DataCategory.SENSITIVE_PERSONAL),
+        ),
+    )
+    mine = version.data_subject_count if version.has_personal_data else 0
+    mine_sensitive = mine if "sensitive_personal" in (version.data_categories or []) else 0
+    return (totals["all"] or 0) + mine, (totals["sensitive"] or 0) + mine_sensitive
