@@ -29,6 +29,9 @@ from compliance.models import (
 )
 
 
+SEVERITY_ORDER = {"blocking": 0, "warning": 1, "info": 2}
+
+
 class PipelineStageInline(admin.TabularInline):
     model = PipelineStage
     extra = 0
@@ -274,14 +277,16 @@ class StageQueueAdmin(admin.ModelAdmin):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
-            "title": str(stage),
+            "title": f"{stage.get_stage_display()} review · {case.product.title} v{case.version.number}",
             "stage": stage,
             "case": case,
             "version": version,
             "product": case.product,
             "offers": case.product.offers.filter(is_active=True).prefetch_related("purposes"),
             "attachments": version.attachments.all(),
-            "findings": stage.findings.order_by("-severity", "id")[:500],
+            "findings": sorted(
+                stage.findings.all()[:500], key=lambda f: (SEVERITY_ORDER[f.severity], f.pk)
+            ),
             "other_stages": case.stages.all(),
             "assessments": assessments_of_subject(version)[:20],
             "diff": version_diff(version_fields(previous), version_fields(version))

@@ -37,6 +37,10 @@ def _configure(sender: Celery, **_kwargs) -> None:
         timezone=settings.TIME_ZONE,
         enable_utc=True,
     )
+    if not settings.CELERY_BROKER_URL:
+        # Eager mode: tasks run in-process and nothing is sent; say so instead of letting
+        # kombu fall back to an AMQP server on localhost.
+        sender.conf.broker_url = "memory://"
 
 
 app.on_configure.connect(_configure)

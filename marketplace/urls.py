@@ -11,6 +11,10 @@ api_v1 = [
     path("", include("compliance.rules.api_urls")),
 ]
 
+admin.site.site_header = "Jambatan Data Exchange · reviewer desk"
+admin.site.site_title = "Jambatan reviewer desk"
+admin.site.index_title = "Queues, cases, organisations and the audit ledger"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),

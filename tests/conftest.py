@@ -63,7 +63,7 @@ def _fresh_rate_limits():
 
 @pytest.fixture
 def reference_data(django_db_blocker):
-    """Re-creates what migrations seed (taxonomy, purposes, staff groups).
+    """Re-creates what migrations seed (taxonomy, purposes, pipeline, rule sets, groups).
 
     Transactional tests empty every table when they finish, data migrations included; a
     test that runs after one of them and needs that data asks for this fixture.
@@ -74,11 +74,14 @@ def reference_data(django_db_blocker):
 
     from accounts.roles import sync_staff_groups
 
-    taxonomy = importlib.import_module(
-        "marketplace.catalogue.migrations.0002_taxonomy_and_search_index"
-    )
+    seeding_migrations = [
+        "marketplace.catalogue.migrations.0002_taxonomy_and_search_index",
+        "compliance.migrations.0002_default_pipeline",
+        "compliance.rules.migrations.0002_seed_rule_sets",
+    ]
     with django_db_blocker.unblock(), connection.schema_editor() as editor:
-        taxonomy.seed(apps, editor)
+        for module in seeding_migrations:
+            importlib.import_module(module).seed(apps, editor)
     with django_db_blocker.unblock():
         sync_staff_groups()
 

@@ -1,7 +1,8 @@
 """Demo data products for `manage.py seed_demo`: realistic schemas, samples and datasets.
 
-Every product is created and listed through the catalogue services, so the audit ledger
-records the demo like any other activity. Idempotent: existing slugs are left alone.
+Every product is created through the catalogue services (and then reviewed through the
+review workflow by `compliance.demo`), so the audit ledger records the demo like any other
+activity. Idempotent: existing slugs are left alone.
 """
 
 import csv
@@ -9,11 +10,12 @@ import io
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
-from accounts.models import Organization, User
+from accounts.models import Organization
 from marketplace.catalogue import services
 from marketplace.catalogue.models import Category, DataProduct, Purpose
 
@@ -334,6 +336,50 @@ def rows_ewallet(rng):
                     ]
 
 
+def rows_ev_charging(rng):
+    for park in ("Pavilion B2", "Suria P3", "Mid Valley Blue", "Sunway Orange", "IOI Zone C"):
+        for charger in ("AC 7kW", "AC 22kW", "DC 60kW", "DC 120kW"):
+            for week in range(1, 41):
+                sessions = rng.randint(40, 900)
+                yield [
+                    park,
+                    charger,
+                    f"2026-W{week:02d}",
+                    sessions,
+                    round(sessions * rng.uniform(8, 45), 1),
+                    round(rng.uniform(0.1, 0.9), 3),
+                ]
+
+
+def rows_causeway(rng):
+    for checkpoint in ("Woodlands Causeway", "Tuas Second Link"):
+        for direction in ("MY→SG", "SG→MY"):
+            for day in WEEKDAYS:
+                for hour in range(24):
+                    yield [
+                        checkpoint,
+                        direction,
+                        hour,
+                        day,
+                        rng.randint(20, 900),
+                        round(rng.uniform(5, 140), 1),
+                    ]
+
+
+def rows_returns(rng):
+    for line in ("smartphones", "tablets", "wearables", "earbuds"):
+        for channel in ("marketplace", "retail_chain", "carrier_store"):
+            for month in MONTHS:
+                yield [
+                    line,
+                    channel,
+                    month,
+                    rng.randint(5000, 200000),
+                    round(rng.uniform(0.01, 0.12), 4),
+                    rng.choice(["battery", "screen", "changed_mind", "connectivity"]),
+                ]
+
+
 @dataclass
 class DemoProduct:
     slug: str
@@ -355,6 +401,12 @@ class DemoProduct:
     lawful_basis: str = "Collected by the provider's own systems; the provider owns the data."
     consent_evidence: str = ""
     important_data: bool = False
+    origin: str = ""  # empty: the provider's home jurisdiction
+    # Where the review workflow leaves it: "listed", "awaiting_legal", "awaiting_technical",
+    # "awaiting_compliance", "overdue_legal", "changes_requested".
+    review: str = "listed"
+    evidence: list[dict] = field(default_factory=list)
+    sample_extra_rows: list[list] = field(default_factory=list)
 
 
 STANDARD_TERMS = {
@@ -853,7 +905,7 @@ DEMO_PRODUCTS = [
             _f("age_band", "string", "Age band"),
             _f("category", "string", "Merchant category"),
             _f("month", "date", "Month"),
-            _f("active_users", "integer", "Active users"),
+            _f("active_users", "integer", "Active users", unit="people"),
             _f("spend_myr", "number", "Total spend", unit="MYR"),
             _f("mean_ticket_myr", "number", "Mean transaction", unit="MYR"),
         ],
@@ -878,6 +930,227 @@ DEMO_PRODUCTS = [
         lawful_basis="Consent of e-wallet users to research use (PDPA 2010 s.6); data "
         "aggregated by the provider before listing.",
         consent_evidence="In-app consent screen v3 (2025-02), consent logs retained 7 years.",
+        origin="MY",
+        evidence=[
+            {
+                "kind": "my_transfer_impact_assessment",
+                "title": "Transfer impact assessment: Malaysia → Singapore",
+                "reference": "TIA-2026-014",
+                "issued_on": date(2026, 3, 2),
+                "body": "Transfer impact assessment under the PDPA cross-border guidelines of "
+                "29 April 2025: Singapore's PDPA 2012 offers substantially similar protection.",
+            }
+        ],
+    ),
+    DemoProduct(
+        "klang-valley-ev-charging",
+        "bukit-bintang-malls",
+        "Klang Valley EV charging sessions by mall car park",
+        "Charging sessions, energy delivered and occupancy of EV bays in five mall car parks.",
+        "mobility-logistics",
+        ["ev", "charging", "car parks"],
+        "query_api",
+        "weekly",
+        "Weekly **EV charging** statistics per car park and charger type.",
+        [
+            _f("car_park", "string", "Car park"),
+            _f("charger_type", "string", "Charger type"),
+            _f("week", "string", "ISO week"),
+            _f("sessions", "integer", "Sessions"),
+            _f("energy_kwh", "number", "Energy delivered", unit="kWh"),
+            _f("bay_occupancy", "number", "Share of time bays are occupied"),
+        ],
+        rows_ev_charging,
+        [
+            {
+                "name": "Standard",
+                "price": "6000",
+                "currency": "MYR",
+                "term_months": 12,
+                "territories": ["MY", "CN", "SG"],
+                "queries_per_month": 1000,
+                "purposes": ["site-selection", "market-research"],
+                "governing_law": "MY",
+                "dispute_forum": "AIAC",
+            }
+        ],
+        review="awaiting_legal",
+    ),
+    DemoProduct(
+        "causeway-truck-crossings",
+        "selat-melaka-logistics",
+        "Johor–Singapore causeway truck crossings",
+        "Hourly truck crossings and queue times at the Causeway and the Second Link.",
+        "mobility-logistics",
+        ["causeway", "trucks", "border"],
+        "query_api",
+        "daily",
+        "Hourly **truck crossings** and mean queue time by checkpoint and direction.",
+        [
+            _f("checkpoint", "string", "Checkpoint"),
+            _f("direction", "string", "Direction"),
+            _f("hour", "integer", "Hour of day"),
+            _f("weekday", "string", "Day of week"),
+            _f("trucks", "integer", "Trucks crossing"),
+            _f("queue_minutes", "number", "Mean queue time", unit="min"),
+        ],
+        rows_causeway,
+        [
+            {
+                "name": "Standard",
+                "price": "3000",
+                "currency": "SGD",
+                "term_months": 12,
+                "territories": ["MY", "SG", "CN"],
+                "queries_per_month": 2000,
+                "purposes": ["supply-chain-planning"],
+                "governing_law": "SG",
+                "dispute_forum": "SIAC",
+            }
+        ],
+        review="awaiting_technical",
+    ),
+    DemoProduct(
+        "guangdong-electronics-returns",
+        "huadian-electronics",
+        "Guangdong consumer-electronics return rates by channel",
+        "Monthly return rates and reasons for phones, tablets and wearables sold into ASEAN.",
+        "retail-consumer",
+        ["returns", "electronics", "after-sales"],
+        "insight_report",
+        "monthly",
+        "Monthly **return rates** and leading return reasons by product line and channel.",
+        [
+            _f("product_line", "string", "Product line"),
+            _f("channel", "string", "Channel"),
+            _f("month", "date", "Month"),
+            _f("units_sold", "integer", "Units sold"),
+            _f("return_rate", "number", "Return rate"),
+            _f("top_reason", "string", "Top reason"),
+        ],
+        rows_returns,
+        [
+            {
+                "name": "Annual report",
+                "price": "28000",
+                "currency": "CNY",
+                "term_months": 12,
+                "territories": ["SG", "MY", "TH"],
+                "purposes": ["product-development"],
+                "governing_law": "CN",
+                "dispute_forum": "CIETAC",
+            }
+        ],
+        review="awaiting_compliance",
+    ),
+    DemoProduct(
+        "kl-mall-loyalty-visits",
+        "bukit-bintang-malls",
+        "KL mall loyalty-programme visit frequency",
+        "How often loyalty members visit, by mall, zone and hour (declared non-personal).",
+        "retail-consumer",
+        ["loyalty", "visits", "malls"],
+        "query_api",
+        "weekly",
+        "Visit frequency of loyalty-programme members, aggregated by zone and hour.",
+        [
+            _f("mall_code", "string", "Mall code", identifier=True),
+            _f("district", "string", "District"),
+            _f("zone", "string", "Zone type"),
+            _f("weekday", "string", "Day of week"),
+            _f("hour", "integer", "Hour of day"),
+            _f("visitors", "integer", "Member visits", unit="people"),
+            _f("dwell_minutes", "number", "Mean dwell time", unit="min"),
+            _f("cleaning_events", "integer", "Cleaning calls logged"),
+        ],
+        rows_mall_traffic,
+        [
+            {
+                "name": "Standard",
+                "price": "7000",
+                "currency": "MYR",
+                "term_months": 12,
+                "territories": ["MY", "CN"],
+                "queries_per_month": 1000,
+                "purposes": ["market-research"],
+                "governing_law": "MY",
+                "dispute_forum": "AIAC",
+            }
+        ],
+        review="awaiting_technical",
+        # A sloppy export: member contact details slipped into the sample.
+        sample_extra_rows=[
+            ["PAV", "aisyah.member@gmail.com", "atrium", "Sat", 14, 310, 22.5, 1],
+            ["SUR", "+60 12-345 6789", "food_court", "Sun", 13, 280, 30.1, 2],
+        ],
+    ),
+    DemoProduct(
+        "penang-port-berth-occupancy",
+        "selat-melaka-logistics",
+        "Penang Port berth occupancy and vessel waiting time",
+        "Weekly berth occupancy, vessel waiting time and container moves at Penang Port.",
+        "mobility-logistics",
+        ["penang", "berths", "ports"],
+        "query_api",
+        "weekly",
+        "Weekly **berth occupancy** at North Butterworth Container Terminal.",
+        [
+            _f("terminal", "string", "Terminal"),
+            _f("vessel_class", "string", "Vessel class"),
+            _f("iso_week", "string", "ISO week"),
+            _f("mean_dwell_hours", "number", "Mean waiting time", unit="h"),
+            _f("containers", "integer", "Container moves", unit="TEU"),
+            _f("congestion_score", "number", "Congestion score (0–10)"),
+        ],
+        rows_port_dwell,
+        [
+            {
+                "name": "Standard",
+                "price": "2600",
+                "currency": "USD",
+                "term_months": 12,
+                "territories": ["MY", "SG", "CN"],
+                "queries_per_month": 1000,
+                "purposes": ["supply-chain-planning"],
+                "governing_law": "SG",
+                "dispute_forum": "SIAC",
+            }
+        ],
+        review="overdue_legal",
+    ),
+    DemoProduct(
+        "singapore-office-occupancy",
+        "merlion-insights",
+        "Singapore CBD office occupancy",
+        "Monthly occupancy and density by building grade and floor band in the CBD.",
+        "built-environment-robotics",
+        ["offices", "occupancy", "singapore"],
+        "aggregated_extract",
+        "monthly",
+        "Office **occupancy ratios** from badge and sensor data, by building grade.",
+        [
+            _f("mall_code", "string", "Building code", identifier=True),
+            _f("floor", "string", "Floor band"),
+            _f("wing", "string", "Grade"),
+            _f("month", "date", "Month"),
+            _f("occupancy_ratio", "number", "Share of capacity in use"),
+            _f("density_per_100m2", "number", "People per 100 m²"),
+            _f("sensor_count", "integer", "Sensors reporting"),
+        ],
+        rows_occupancy,
+        [
+            {
+                "name": "Annual extract",
+                "price": "9000",
+                "currency": "SGD",
+                "term_months": 12,
+                "territories": ["SG", "CN"],
+                "purposes": ["site-selection"],
+                "governing_law": "SG",
+                "dispute_forum": "SIAC",
+            }
+        ],
+        review="changes_requested",
     ),
 ]
 
@@ -890,19 +1163,19 @@ def _csv_bytes(header: list[str], rows) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-def seed_products(*, exchange_admin: User | None) -> list[str]:
-    """Creates and lists the demo products that do not exist yet; returns their slugs."""
+def seed_products() -> list[tuple[DemoProduct, DataProduct]]:
+    """Creates the demo products that do not exist yet, each with a complete draft version,
+    its files, evidence and offers; the review workflow takes them further."""
     created = []
     for spec in DEMO_PRODUCTS:
         if DataProduct.objects.filter(slug=spec.slug).exists():
             continue
         with transaction.atomic():
-            _seed_one(spec, exchange_admin)
-        created.append(spec.slug)
+            created.append((spec, _seed_one(spec)))
     return created
 
 
-def _seed_one(spec: DemoProduct, exchange_admin: User | None) -> DataProduct:
+def _seed_one(spec: DemoProduct) -> DataProduct:
     provider = Organization.objects.get(slug=spec.provider)
     actor = provider.memberships.filter(role="admin").order_by("created_at").first().user
     rng = random.Random(spec.slug)  # noqa: S311 - reproducible demo figures, not secrets
@@ -914,7 +1187,7 @@ def _seed_one(spec: DemoProduct, exchange_admin: User | None) -> DataProduct:
         title=spec.title,
         summary=spec.summary,
         category=Category.objects.get(slug=spec.category),
-        origin_jurisdiction=provider.jurisdiction,
+        origin_jurisdiction=spec.origin or provider.jurisdiction,
         tags=spec.tags,
         slug=spec.slug,
     )
@@ -939,25 +1212,28 @@ def _seed_one(spec: DemoProduct, exchange_admin: User | None) -> DataProduct:
     services.version_upload_sample(
         version=version,
         actor=actor,
-        upload=SimpleUploadedFile("sample.csv", _csv_bytes(header, all_rows[:25])),
+        upload=SimpleUploadedFile(
+            "sample.csv", _csv_bytes(header, all_rows[:25] + spec.sample_extra_rows)
+        ),
     )
     services.version_upload_dataset(
         version=version,
         actor=actor,
         upload=SimpleUploadedFile("dataset.csv", _csv_bytes(header, all_rows)),
     )
+    for evidence in spec.evidence:
+        evidence = dict(evidence)
+        body = evidence.pop("body").encode()
+        services.version_add_attachment(
+            version=version,
+            actor=actor,
+            upload=SimpleUploadedFile("evidence.txt", body),
+            **evidence,
+        )
     for offer in spec.offers:
         offer = dict(offer)
         purposes = list(Purpose.objects.filter(code__in=offer.pop("purposes")))
         services.offer_create(
             product=product, actor=actor, purposes=purposes, **{**STANDARD_TERMS, **offer}
         )
-    services.version_submit(version=version, actor=actor)
-    services.product_set_status(product=product, to="in_review", actor=exchange_admin)
-    services.version_decide(
-        version=version,
-        to="approved",
-        actor=exchange_admin,
-        note="Demo: approved by all three review stages.",
-    )
-    return services.product_list_version(version=version, actor=exchange_admin)
+    return product

@@ -9,6 +9,7 @@ urlpatterns = [
     path("p/<slug:slug>/", views.product_detail, name="product"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("dashboard/new/", views.product_new, name="product_new"),
+    path("dashboard/notifications/read/", views.notifications_read, name="notifications_read"),
     path("dashboard/<slug:slug>/", views.product_manage, name="manage"),
     path("dashboard/<slug:slug>/edit/", views.product_edit, name="product_edit"),
     path("dashboard/<slug:slug>/new-version/", views.version_new, name="version_new"),

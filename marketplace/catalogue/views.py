@@ -15,6 +15,8 @@ from django.views.decorators.http import require_POST
 
 from accounts.exceptions import DomainError
 from accounts.selectors import active_organization
+from compliance import selectors as review_selectors
+from compliance import services as review_services
 from compliance.ledger.selectors import events_for_object
 from compliance.services import review_submit
 from marketplace.catalogue import selectors, services
@@ -136,8 +138,24 @@ def dashboard(request):
     return render(
         request,
         "catalogue/dashboard.html",
-        {"org": org, "products": selectors.products_of_provider(org)},
+        {
+            "org": org,
+            "products": selectors.products_of_provider(org),
+            "notifications": review_selectors.notifications_for(org)[:12],
+            "unread": review_selectors.notifications_for(org, unread_only=True).count(),
+        },
     )
+
+
+@login_required
+@require_POST
+def notifications_read(request):
+    org = _provider_org(request)
+    if org is None:
+        raise Http404
+    for note in review_selectors.notifications_for(org, unread_only=True):
+        review_services.notification_mark_read(notification=note, user=request.user)
+    return redirect("catalogue:dashboard")
 
 
 @login_required
@@ -166,6 +184,7 @@ def product_manage(request, slug):
     for version in versions[:3]:
         history += events_for_object(version)
     history.sort(key=lambda e: e.seq, reverse=True)
+    case = review_selectors.latest_case(product)
     return render(
         request,
         "catalogue/manage.html",
@@ -180,6 +199,8 @@ def product_manage(request, slug):
             else [],
             "preview": sample_preview(current),
             "history": history[:40],
+            "case": case,
+            "review_comments": review_selectors.comments_for_provider(case) if case else [],
             "upload_form": UploadForm(),
             "evidence_form": EvidenceForm(),
             "delist_form": DelistForm(),

@@ -1,8 +1,9 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.test.utils import override_settings
 
 from accounts.demo import seed_accounts
-from accounts.models import User
+from compliance.demo import seed_reviews
 from marketplace.catalogue.demo import seed_products
 
 
@@ -19,10 +20,13 @@ class Command(BaseCommand):
             )
         password = settings.DEMO_PASSWORD
         logins = seed_accounts(password)
-        exchange_admin = User.objects.filter(email="admin@exchange.example").first()
-        products = seed_products(exchange_admin=exchange_admin)
-        if products:
-            self.stdout.write(f"Listed {len(products)} demo data products.")
+        # The demo's notification e-mails would flood the console: they are not sent.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+            created = seed_products()
+            states = seed_reviews(created) if created else {}
+        if created:
+            summary = ", ".join(f"{n} {state.replace('_', ' ')}" for state, n in states.items())
+            self.stdout.write(f"Created {len(created)} demo data products: {summary}.")
         self.stdout.write(self.style.SUCCESS("Demo data is loaded.\n"))
         self.stdout.write(f"Every demo login uses the password: {password}\n")
         width = max(len(email) for email, _ in logins)
