@@ -371,7 +371,9 @@ def stage_run_checks(*, stage_id: int) -> str:
         results.append((check_id, findings, int((time.monotonic() - started) * 1000), error))
     with transaction.atomic():
         stage = (
-            StageReview.objects.select_for_update().select_related("case__product").get(pk=stage_id)
+            StageReview.objects.select_for_update(of=("self",))
+            .select_related("case__product")
+            .get(pk=stage_id)
         )
         if stage.status != ST.CHECKING or stage.check_attempts != attempt:
             return "superseded"
@@ -476,7 +478,7 @@ def stage_decide(
         raise InvalidInput(_("Say what must change (the provider reads it)."), field="comment")
     with transaction.atomic():
         stage = (
-            StageReview.objects.select_for_update()
+            StageReview.objects.select_for_update(of=("self",))
             .select_related("case__product__provider", "case__version", "decided_by")
             .get(pk=stage.pk)
         )
@@ -510,7 +512,7 @@ def stage_decide(
             raise Conflict(_("Already decided by another reviewer."))
         stage.refresh_from_db()
         case = (
-            ReviewCase.objects.select_for_update()
+            ReviewCase.objects.select_for_update(of=("self",))
             .select_related("product", "version")
             .get(pk=stage.case_id)
         )
@@ -626,7 +628,11 @@ def stage_rerun_checks(*, stage: StageReview, actor: User) -> StageReview:
 def stage_claim(*, stage: StageReview, user: User) -> StageReview:
     _require_reviewer(stage, user)
     with transaction.atomic():
-        stage = StageReview.objects.select_for_update().select_related("assignee").get(pk=stage.pk)
+        stage = (
+            StageReview.objects.select_for_update(of=("self",))
+            .select_related("assignee")
+            .get(pk=stage.pk)
+        )
         if stage.status in DECISIONS:
             raise Conflict(_("This stage is already decided."))
         if stage.assignee_id and stage.assignee_id != user.pk:
@@ -644,7 +650,11 @@ def stage_assign(*, stage: StageReview, assignee: User, actor: User) -> StageRev
         raise PermissionDenied(_("Only an exchange administrator may assign reviews."))
     _require_reviewer(stage, assignee)
     with transaction.atomic():
-        stage = StageReview.objects.select_for_update().select_related("assignee").get(pk=stage.pk)
+        stage = (
+            StageReview.objects.select_for_update(of=("self",))
+            .select_related("assignee")
+            .get(pk=stage.pk)
+        )
         if stage.status in DECISIONS:
             raise Conflict(_("This stage is already decided."))
         before = stage.assignee.email if stage.assignee else None

@@ -96,18 +96,8 @@ def bearer(client: APIClient, raw_token: str) -> APIClient:
     return client
 
 
-@pytest.fixture(scope="session")
-def celery_worker_proc(django_db_setup, django_db_blocker):
-    """A real `celery -A marketplace worker` on Redis, on a queue of its own.
-
-    The worker reads the same (test) database as the tests, so tests that use it must
-    commit their data (`transactional_db`) and, on SQLite, run on a file database.
-    """
-    if not TEST_REDIS_URL:
-        _missing("needs Redis for a real Celery worker (TEST_REDIS_URL)")
-    from marketplace.celery import app
-
-    queue = f"test-{uuid.uuid4().hex[:8]}"
+def start_worker(queue: str, *, media_root: Path, extra_env: dict | None = None):
+    """Starts `celery -A marketplace worker` on Redis, reading the tests' database."""
     db = connection.settings_dict
     env = dict(os.environ)
     env.update(
@@ -115,14 +105,16 @@ def celery_worker_proc(django_db_setup, django_db_blocker):
         CELERY_RESULT_BACKEND=TEST_REDIS_URL,
         CELERY_TASK_ALWAYS_EAGER="0",
         CELERY_TASK_DEFAULT_QUEUE=queue,
+        MEDIA_ROOT=str(media_root),
         PYTHONUNBUFFERED="1",
     )
+    env.update(extra_env or {})
     if connection.vendor == "postgresql":
         env["DATABASE_URL"] = (
             f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
         )
     (ROOT / ".pytest_cache").mkdir(exist_ok=True)
-    log = open(ROOT / f".pytest_cache/worker-{queue}.log", "w")  # noqa: SIM115
+    log = open(ROOT / f".pytest_cache/worker-{queue}.log", "a")  # noqa: SIM115
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -139,13 +131,54 @@ def celery_worker_proc(django_db_setup, django_db_blocker):
             "--without-mingle",
             "--without-heartbeat",
             "-n",
-            f"{queue}@%h",
+            f"{queue}-{uuid.uuid4().hex[:4]}@%h",
         ],
         cwd=ROOT,
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
     )
+    proc.log_path = log.name
+    proc.log_file = log
+    return proc
+
+
+def wait_for_worker(proc, app, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"Celery worker exited early; see {proc.log_path}")
+        replies = app.control.ping(timeout=1.0) or []
+        if any(str(proc.args[-1]).split("@")[0] in name for r in replies for name in r):
+            return
+    proc.kill()
+    raise RuntimeError(f"Celery worker did not answer within {timeout} s; see {proc.log_path}")
+
+
+def stop_worker(proc) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
+    proc.log_file.close()
+
+
+@pytest.fixture(scope="session")
+def celery_worker_proc(django_db_setup, django_db_blocker, tmp_path_factory):
+    """A real `celery -A marketplace worker` on Redis, on a queue of its own.
+
+    The worker reads the same (test) database as the tests, so tests that use it must
+    commit their data (`transactional_db`), run on PostgreSQL, and keep their uploads in
+    `media_root`.
+    """
+    if not TEST_REDIS_URL:
+        _missing("needs Redis for a real Celery worker (TEST_REDIS_URL)")
+    from marketplace.celery import app
+
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    media_root = tmp_path_factory.mktemp("worker-media")
     previous = {
         k: app.conf.get(k)
         for k in ("broker_url", "result_backend", "task_always_eager", "task_default_queue")
@@ -157,20 +190,8 @@ def celery_worker_proc(django_db_setup, django_db_blocker):
         task_default_queue=queue,
     )
     app.connection_for_write().ensure_connection(max_retries=3)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"Celery worker exited early; see {log.name}")
-        if app.control.ping(destination=[f"{queue}@{os.uname().nodename}"], timeout=1.0):
-            break
-    else:
-        proc.kill()
-        raise RuntimeError(f"Celery worker did not answer within 60 s; see {log.name}")
-    yield {"proc": proc, "queue": queue, "app": app, "log": log.name}
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    proc = start_worker(queue, media_root=media_root)
+    wait_for_worker(proc, app)
+    yield {"proc": proc, "queue": queue, "app": app, "media_root": media_root}
+    stop_worker(proc)
     app.conf.update(previous)

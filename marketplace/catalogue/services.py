@@ -131,7 +131,11 @@ def _locked_product(product: DataProduct) -> DataProduct:
 
 
 def _locked_version(version: ProductVersion) -> ProductVersion:
-    return ProductVersion.objects.select_for_update().select_related("product").get(pk=version.pk)
+    return (
+        ProductVersion.objects.select_for_update(of=("self",))
+        .select_related("product")
+        .get(pk=version.pk)
+    )
 
 
 # --- products and versions ----------------------------------------------------------------
@@ -694,7 +698,9 @@ def offer_update(
         raise InvalidInput(_("Unknown offer fields: %s") % ", ".join(sorted(unknown)))
     fields = _clean_offer(fields)
     with transaction.atomic():
-        offer = Offer.objects.select_for_update().select_related("product").get(pk=offer.pk)
+        offer = (
+            Offer.objects.select_for_update(of=("self",)).select_related("product").get(pk=offer.pk)
+        )
         if offer.product.status in (S.DELISTED, S.REJECTED):
             raise InvalidTransition(_("A delisted or rejected product's offers are closed."))
         if (

@@ -5,7 +5,7 @@ from django.core import mail
 
 from accounts.exceptions import Conflict, InvalidInput, InvalidTransition, PermissionDenied
 from compliance import services
-from compliance.models import CheckRun, Finding, Notification, ReviewCase, StageReview
+from compliance.models import CheckRun, Finding, Notification, StageReview
 from compliance.services import STAGE_TRANSITIONS
 from marketplace.catalogue import services as catalogue
 from marketplace.catalogue.models import DataProduct
@@ -44,18 +44,27 @@ def stage(case, name) -> StageReview:
     return case.stages.get(stage=name)
 
 
-def test_submitting_opens_a_case_and_runs_the_first_stages_checks(django_capture_on_commit_callbacks):
+def test_submitting_opens_a_case_and_runs_the_first_stages_checks(
+    django_capture_on_commit_callbacks,
+):
     with django_capture_on_commit_callbacks(execute=True):
         case, owner = submitted()
     product = DataProduct.objects.get(pk=case.product_id)
     assert product.status == "in_review"
     assert case.version.state == "submitted"
-    assert [s.stage for s in case.stages.order_by("position")] == ["legal", "technical", "compliance"]
+    assert [s.stage for s in case.stages.order_by("position")] == [
+        "legal",
+        "technical",
+        "compliance",
+    ]
     legal = stage(case, "legal")
     assert legal.status == "awaiting_decision"  # checks ran eagerly on commit
     assert legal.due_at is not None and legal.check_attempts == 1
     assert set(CheckRun.objects.filter(stage=legal).values_list("check_id", flat=True)) == {
-        "legal.declarations", "legal.contract_terms", "legal.mechanism_evidence"}
+        "legal.declarations",
+        "legal.contract_terms",
+        "legal.mechanism_evidence",
+    }
     assert stage(case, "technical").status == "pending"
     assert Notification.objects.filter(organization=product.provider).exists()
 
@@ -66,7 +75,9 @@ def test_the_whole_flow_lists_the_product(reviewers, django_capture_on_commit_ca
     for name in ("legal", "technical", "compliance"):
         s = stage(case, name)
         assert s.status == "awaiting_decision", (name, s.status)
-        assert not s.findings.filter(severity="blocking").exists(), list(s.findings.values_list("message", flat=True))
+        assert not s.findings.filter(severity="blocking").exists(), list(
+            s.findings.values_list("message", flat=True)
+        )
         with django_capture_on_commit_callbacks(execute=True):
             services.stage_decide(stage=s, actor=reviewers[name], decision="approved")
     case.refresh_from_db()
@@ -78,7 +89,9 @@ def test_the_whole_flow_lists_the_product(reviewers, django_capture_on_commit_ca
     assert any("is listed" in s for s in subjects)
 
 
-def test_a_technical_reviewer_cannot_decide_a_legal_stage(reviewers, django_capture_on_commit_callbacks):
+def test_a_technical_reviewer_cannot_decide_a_legal_stage(
+    reviewers, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         case, owner = submitted()
     legal = stage(case, "legal")
@@ -100,20 +113,26 @@ def test_already_decided_is_a_clear_conflict(reviewers, django_capture_on_commit
         services.stage_decide(stage=legal, actor=other, decision="rejected", comment="no")
 
 
-def test_comment_required_to_request_changes_or_reject(reviewers, django_capture_on_commit_callbacks):
+def test_comment_required_to_request_changes_or_reject(
+    reviewers, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         case, _owner = submitted()
     legal = stage(case, "legal")
     for decision in ("changes_requested", "rejected"):
         with pytest.raises(InvalidInput):
-            services.stage_decide(stage=legal, actor=reviewers["legal"], decision=decision, comment=" ")
+            services.stage_decide(
+                stage=legal, actor=reviewers["legal"], decision=decision, comment=" "
+            )
     with pytest.raises(InvalidInput):
         services.stage_decide(stage=legal, actor=reviewers["legal"], decision="maybe")
 
 
 def _sample_with_pii():
-    return (b"mall_id,district,hour,visitors,dwell_minutes\n"
-            b"M1,ali@example.com,3,40,2.5\n" + b"M2,KL,4,41,2.5\n" * 5)
+    return (
+        b"mall_id,district,hour,visitors,dwell_minutes\n"
+        b"M1,ali@example.com,3,40,2.5\n" + b"M2,KL,4,41,2.5\n" * 5
+    )
 
 
 def test_personal_data_in_a_non_personal_product_blocks_until_overridden(
@@ -123,12 +142,16 @@ def test_personal_data_in_a_non_personal_product_blocks_until_overridden(
     owner = member_of(org)
     product = draft_product(org, owner)
     version = product.versions.get()
-    catalogue.version_upload_sample(version=version, actor=owner, upload=csv_upload(_sample_with_pii()))
+    catalogue.version_upload_sample(
+        version=version, actor=owner, upload=csv_upload(_sample_with_pii())
+    )
     add_offer(product, owner, territories=["MY"])
     with django_capture_on_commit_callbacks(execute=True):
         case = services.review_submit(version=version, actor=owner)
     with django_capture_on_commit_callbacks(execute=True):
-        services.stage_decide(stage=stage(case, "legal"), actor=reviewers["legal"], decision="approved")
+        services.stage_decide(
+            stage=stage(case, "legal"), actor=reviewers["legal"], decision="approved"
+        )
     technical = stage(case, "technical")
     blocking = technical.findings.filter(severity="blocking")
     assert blocking.filter(code="pii.cell", evidence__kind="email", evidence__row=1).exists()
@@ -136,13 +159,19 @@ def test_personal_data_in_a_non_personal_product_blocks_until_overridden(
     assert cell.evidence["masked"] == "a***@example.com" and "ali@" not in cell.message
     with pytest.raises(InvalidInput, match="override"):
         services.stage_decide(stage=technical, actor=reviewers["technical"], decision="approved")
-    services.stage_decide(stage=technical, actor=reviewers["technical"], decision="approved",
-                          override_note="The e-mail is the mall's public contact address.")
+    services.stage_decide(
+        stage=technical,
+        actor=reviewers["technical"],
+        decision="approved",
+        override_note="The e-mail is the mall's public contact address.",
+    )
     technical.refresh_from_db()
     assert technical.status == "approved" and "public contact" in technical.override_note
     from compliance.ledger.models import AuditEvent
 
-    event = AuditEvent.objects.filter(action="review.stage.approved", object_id=str(technical.pk)).get()
+    event = AuditEvent.objects.filter(
+        action="review.stage.approved", object_id=str(technical.pk)
+    ).get()
     assert event.after["override_of_blocking"]["note"].startswith("The e-mail")
 
 
@@ -152,10 +181,16 @@ def test_changes_requested_then_resubmission_reruns_only_what_changed(
     with django_capture_on_commit_callbacks(execute=True):
         case, owner = submitted()
     with django_capture_on_commit_callbacks(execute=True):
-        services.stage_decide(stage=stage(case, "legal"), actor=reviewers["legal"], decision="approved")
+        services.stage_decide(
+            stage=stage(case, "legal"), actor=reviewers["legal"], decision="approved"
+        )
     with django_capture_on_commit_callbacks(execute=True):
-        services.stage_decide(stage=stage(case, "technical"), actor=reviewers["technical"],
-                              decision="changes_requested", comment="Raise k to 20.")
+        services.stage_decide(
+            stage=stage(case, "technical"),
+            actor=reviewers["technical"],
+            decision="changes_requested",
+            comment="Raise k to 20.",
+        )
     case.refresh_from_db()
     product = DataProduct.objects.get(pk=case.product_id)
     assert case.status == "changes_requested" and product.status == "changes_requested"
@@ -173,14 +208,22 @@ def test_changes_requested_then_resubmission_reruns_only_what_changed(
     assert stage(case2, "compliance").status == "pending"
 
 
-def test_a_change_that_touches_another_stage_reruns_it(reviewers, django_capture_on_commit_callbacks):
+def test_a_change_that_touches_another_stage_reruns_it(
+    reviewers, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         case, owner = submitted()
     with django_capture_on_commit_callbacks(execute=True):
-        services.stage_decide(stage=stage(case, "legal"), actor=reviewers["legal"], decision="approved")
+        services.stage_decide(
+            stage=stage(case, "legal"), actor=reviewers["legal"], decision="approved"
+        )
     with django_capture_on_commit_callbacks(execute=True):
-        services.stage_decide(stage=stage(case, "technical"), actor=reviewers["technical"],
-                              decision="changes_requested", comment="Fix the lawful basis too.")
+        services.stage_decide(
+            stage=stage(case, "technical"),
+            actor=reviewers["technical"],
+            decision="changes_requested",
+            comment="Fix the lawful basis too.",
+        )
     product = DataProduct.objects.get(pk=case.product_id)
     new = catalogue.version_create_next(product=product, actor=owner)
     catalogue.version_update(version=new, actor=owner, lawful_basis="Sensor counts we own.")
@@ -193,8 +236,12 @@ def test_a_change_that_touches_another_stage_reruns_it(reviewers, django_capture
 def test_rejection_closes_the_case(reviewers, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         case, _owner = submitted()
-    services.stage_decide(stage=stage(case, "legal"), actor=reviewers["legal"],
-                          decision="rejected", comment="No rights to this data.")
+    services.stage_decide(
+        stage=stage(case, "legal"),
+        actor=reviewers["legal"],
+        decision="rejected",
+        comment="No rights to this data.",
+    )
     case.refresh_from_db()
     assert case.status == "rejected"
     assert DataProduct.objects.get(pk=case.product_id).status == "rejected"
@@ -208,19 +255,27 @@ def test_a_listed_product_stays_live_while_its_new_version_is_reviewed(
         case, owner = submitted()
     for name in ("legal", "technical", "compliance"):
         with django_capture_on_commit_callbacks(execute=True):
-            services.stage_decide(stage=stage(case, name), actor=reviewers[name], decision="approved")
+            services.stage_decide(
+                stage=stage(case, name), actor=reviewers[name], decision="approved"
+            )
     product = DataProduct.objects.get(pk=case.product_id)
     v1 = product.listed_version
     v2 = catalogue.version_create_next(product=product, actor=owner)
     with django_capture_on_commit_callbacks(execute=True):
         case2 = services.review_submit(version=v2, actor=owner)
-    services.stage_decide(stage=stage(case2, "legal"), actor=reviewers["legal"],
-                          decision="rejected", comment="Not this one.")
+    services.stage_decide(
+        stage=stage(case2, "legal"),
+        actor=reviewers["legal"],
+        decision="rejected",
+        comment="Not this one.",
+    )
     product.refresh_from_db()
     assert product.status == "listed" and product.listed_version == v1
 
 
-@pytest.mark.parametrize(("before", "after"), [(a, b) for a in ALL_STATES for b in ALL_STATES if a != b])
+@pytest.mark.parametrize(
+    ("before", "after"), [(a, b) for a in ALL_STATES for b in ALL_STATES if a != b]
+)
 def test_every_stage_move_is_checked(before, after):
     allowed = after in STAGE_TRANSITIONS[before]
     try:
@@ -265,28 +320,41 @@ def test_claim_and_assign(reviewers, django_capture_on_commit_callbacks):
     assert legal.assignee == other
 
 
-def test_the_rules_engine_decides_the_compliance_stage(reviewers, django_capture_on_commit_callbacks):
+def test_the_rules_engine_decides_the_compliance_stage(
+    reviewers, django_capture_on_commit_callbacks
+):
     """Malaysian personal data to Singapore needs a TIA or s.129 evidence (legal blocks)."""
     from compliance.rules.models import TransferAssessment
 
     org = OrganizationFactory(jurisdiction="MY", dpo_name="", dpo_email="")
     with django_capture_on_commit_callbacks(execute=True):
-        case, _owner = submitted(org, data_categories=["personal"], data_subject_count=50_000,
-                                 consent_evidence="Signed consent forms.")
+        case, _owner = submitted(
+            org,
+            data_categories=["personal"],
+            data_subject_count=50_000,
+            consent_evidence="Signed consent forms.",
+        )
     legal = stage(case, "legal")
     missing = legal.findings.get(code="evidence.missing")
     assert missing.severity == "blocking" and missing.evidence["territory"] == "SG"
     assert "my_transfer_impact_assessment" in missing.message
     with django_capture_on_commit_callbacks(execute=True):
-        services.stage_decide(stage=legal, actor=reviewers["legal"], decision="approved",
-                              override_note="TIA on file with the exchange, ref TIA-2026-07.")
+        services.stage_decide(
+            stage=legal,
+            actor=reviewers["legal"],
+            decision="approved",
+            override_note="TIA on file with the exchange, ref TIA-2026-07.",
+        )
     with django_capture_on_commit_callbacks(execute=True):
-        services.stage_decide(stage=stage(case, "technical"), actor=reviewers["technical"],
-                              decision="approved")
+        services.stage_decide(
+            stage=stage(case, "technical"), actor=reviewers["technical"], decision="approved"
+        )
     compliance_stage = stage(case, "compliance")
     codes = set(compliance_stage.findings.values_list("code", flat=True))
     assert "transfer.mechanism" in codes and "transfer.allowed" in codes  # SG and MY (domestic)
     assert compliance_stage.findings.get(code="dpo.missing").severity == "blocking"
     recorded = TransferAssessment.objects.filter(subject_id=str(case.version_id), context="review")
     assert {a.facts["destination"]: a.decision for a in recorded} == {
-        "MY": "allow", "SG": "allow_with_mechanism"}
+        "MY": "allow",
+        "SG": "allow_with_mechanism",
+    }
