@@ -26,7 +26,9 @@ def queue(stage: str) -> QuerySet[StageReview]:
     """A stage's queue with everything its list shows, in a fixed number of queries."""
     return (
         StageReview.objects.filter(stage=stage)
-        .select_related("case__product__provider", "case__version", "assignee", "decided_by")
+        .select_related(
+            "case__product__provider", "case__version__product", "assignee", "decided_by"
+        )
         .annotate(
             blocking_count=Count("findings", filter=Q(findings__severity="blocking"), distinct=True)
         )

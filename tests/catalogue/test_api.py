@@ -481,7 +481,16 @@ def test_provider_lists_a_product_through_the_api(settings):
     submitted = client.post(product_url(slug, "versions/1/submit"))
     assert submitted.status_code == 200, submitted.content
     assert submitted.json()["state"] == "submitted"
-    assert client.get(product_url(slug)).json()["status"] == "submitted"
+    # Submitting opens the review case: legal → technical → compliance.
+    assert client.get(product_url(slug)).json()["status"] == "in_review"
+    from compliance.models import ReviewCase
+
+    case = ReviewCase.objects.get(product__slug=slug)
+    assert [s.stage for s in case.stages.order_by("position")] == [
+        "legal",
+        "technical",
+        "compliance",
+    ]
 
     # A submitted version is frozen; a second one waits until this one is decided.
     frozen = client.patch(version_url, {"description": "Changed."}, format="json")
