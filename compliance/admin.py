@@ -28,7 +28,6 @@ from compliance.models import (
     TechnicalQueue,
 )
 
-
 SEVERITY_ORDER = {"blocking": 0, "warning": 1, "info": 2}
 
 
@@ -277,7 +276,12 @@ class StageQueueAdmin(admin.ModelAdmin):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
-            "title": f"{stage.get_stage_display()} review · {case.product.title} v{case.version.number}",
+            "title": _("%(stage)s review · %(title)s v%(n)s")
+            % {
+                "stage": stage.get_stage_display(),
+                "title": case.product.title,
+                "n": case.version.number,
+            },
             "stage": stage,
             "case": case,
             "version": version,

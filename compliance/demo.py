@@ -30,7 +30,9 @@ def seed_reviews(created) -> dict[str, int]:
     for spec, product in created:
         owner = (
             Membership.objects.filter(organization=product.provider, role="admin")
-            .order_by("created_at").first().user
+            .order_by("created_at")
+            .first()
+            .user
         )
         case = services.review_submit(version=product.versions.get(), actor=owner)
         stop = STOP_BEFORE.get(spec.review)
@@ -40,14 +42,18 @@ def seed_reviews(created) -> dict[str, int]:
                 break
             if spec.review == "changes_requested" and stage.stage == "technical":
                 services.stage_decide(
-                    stage=stage, actor=reviewers["technical"], decision="changes_requested",
+                    stage=stage,
+                    actor=reviewers["technical"],
+                    decision="changes_requested",
                     comment="The sample has 25 rows; the exchange asks for at least 50 so buyers "
                     "can judge the data. Please upload a larger sample.",
                 )
                 break
             blocking = stage.findings.filter(severity="blocking").count()
             services.stage_decide(
-                stage=stage, actor=reviewers[stage.stage], decision="approved",
+                stage=stage,
+                actor=reviewers[stage.stage],
+                decision="approved",
                 override_note="Demo data: accepted by the reviewer." if blocking else "",
             )
         if spec.review == "overdue_legal":

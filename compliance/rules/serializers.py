@@ -7,6 +7,7 @@ reject exactly the same input. Absent facts stay absent: the engine treats them 
 
 from collections.abc import Mapping
 
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -24,6 +25,8 @@ COUNTRY_HELP = (
 )
 COUNTRY_PATTERN = r"^[A-Za-z]{2}$"
 COUNTRY_ERROR = _("Must be an ISO 3166-1 alpha-2 country code such as 'CN'.")
+# Sent along with form-encoded posts (the browsable API); never a fact.
+FORM_KEYS = frozenset({"csrfmiddlewaretoken"})
 UNKNOWN_NOTE = " Omit (or send null) when unknown: the rules that need it then ask for a review."
 
 
@@ -97,13 +100,14 @@ class TransferFactsSerializer(serializers.Serializer):
         # Unknown names are reported together with the type errors, not after them.
         unknown = {}
         if isinstance(data, Mapping):
+            ignored = FORM_KEYS if isinstance(data, QueryDict) else ()
             unknown = {
                 str(key): [
                     _("Unknown fact; known facts are: %(names)s")
                     % {"names": ", ".join(engine.FACT_NAMES)}
                 ]
                 for key in data
-                if key not in self.fields
+                if key not in self.fields and key not in ignored
             }
         try:
             attrs = super().to_internal_value(data)

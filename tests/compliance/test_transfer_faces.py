@@ -105,6 +105,24 @@ def test_api_works_with_a_session_too():
     assert response.json()["rule_set_versions"] == []
 
 
+def test_api_takes_form_encoded_facts_from_the_browsable_api():
+    client = APIClient()
+    client.force_login(member_of(OrganizationFactory()))
+    response = client.post(
+        URL,
+        {
+            "csrfmiddlewaretoken": "ignored",
+            "origin": "SG",
+            "destination": "CN",
+            "data_categories": ["personal"],
+            "recipient_type": "company",
+        },
+        format="multipart",
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["mechanisms_any_of"] == ["sg_enforceable_obligations"]
+
+
 def test_api_refuses_anonymous_callers():
     client = APIClient()
     assert client.post(URL, CN_TO_MY, format="json").status_code == 401
