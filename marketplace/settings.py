@@ -206,7 +206,12 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
-    "ENUM_NAME_OVERRIDES": {"JurisdictionEnum": "accounts.jurisdictions.JURISDICTION_CHOICES"},
+    "ENUM_NAME_OVERRIDES": {
+        "JurisdictionEnum": "accounts.jurisdictions.JURISDICTION_CHOICES",
+        "ProductStatusEnum": "marketplace.catalogue.models.DataProduct.Status",
+        "StageStatusEnum": "compliance.models.StageReview.Status",
+        "CaseStatusEnum": "compliance.models.ReviewCase.Status",
+    },
 }
 
 # --- Celery -------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ api_v1 = [
     path("", include("accounts.api_urls")),
     path("", include("marketplace.catalogue.api_urls")),
     path("", include("compliance.rules.api_urls")),
+    path("", include("compliance.api_urls")),
 ]
 
 admin.site.site_header = "Jambatan Data Exchange · reviewer desk"
