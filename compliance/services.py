@@ -242,6 +242,7 @@ def build_check_context(stage: StageReview) -> CheckContext:
     """Everything the stage's checks need, as plain data (files as openers)."""
     from compliance.rules.engine import assess
     from compliance.rules.selectors import rule_sets_as_dicts
+    from compliance.rules.services import today
 
     version = stage.case.version
     product = stage.case.product
@@ -255,7 +256,7 @@ def build_check_context(stage: StageReview) -> CheckContext:
     assessments = []
     for territory in territories:
         result = assess(
-            transfer_facts(version, territory, subjects, sensitive), rule_sets
+            transfer_facts(version, territory, subjects, sensitive), rule_sets, on=today()
         ).to_dict()
         assessments.append(
             TerritoryAssessment(

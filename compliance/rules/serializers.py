@@ -112,8 +112,9 @@ class TransferFactsSerializer(serializers.Serializer):
         try:
             attrs = super().to_internal_value(data)
         except serializers.ValidationError as exc:
-            detail = exc.detail if isinstance(exc.detail, dict) else {}
-            raise serializers.ValidationError({**unknown, **detail}) from None
+            if not isinstance(exc.detail, dict):
+                raise
+            raise serializers.ValidationError({**unknown, **exc.detail}) from None
         if unknown:
             raise serializers.ValidationError(unknown)
         return attrs

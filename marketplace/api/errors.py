@@ -42,6 +42,9 @@ def error_body(code: str, message: str, fields: dict | None = None) -> dict:
 def exception_handler(exc, context):
     if isinstance(exc, DomainError):
         fields = {exc.field: [exc.message]} if exc.field else None
+        many = getattr(exc, "errors", None)
+        if isinstance(many, dict) and many:
+            fields = {name: [str(message)] for name, message in many.items()}
         return Response(error_body(exc.code, exc.message, fields), status=exc.status_code)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
