@@ -183,15 +183,31 @@ def celery_worker_proc(django_db_setup, django_db_blocker, tmp_path_factory):
         k: app.conf.get(k)
         for k in ("broker_url", "result_backend", "task_always_eager", "task_default_queue")
     }
-    app.conf.update(
+    use_broker(
+        app,
         broker_url=TEST_REDIS_URL,
         result_backend=TEST_REDIS_URL,
         task_always_eager=False,
         task_default_queue=queue,
     )
-    app.connection_for_write().ensure_connection(max_retries=3)
-    proc = start_worker(queue, media_root=media_root)
-    wait_for_worker(proc, app)
-    yield {"proc": proc, "queue": queue, "app": app, "media_root": media_root}
-    stop_worker(proc)
-    app.conf.update(previous)
+    proc = None
+    try:
+        app.connection_for_write().ensure_connection(max_retries=3)
+        proc = start_worker(queue, media_root=media_root)
+        wait_for_worker(proc, app)
+        yield {"proc": proc, "queue": queue, "app": app, "media_root": media_root}
+    finally:
+        if proc is not None:
+            stop_worker(proc)
+        use_broker(app, **previous)
+
+
+def use_broker(app, **conf) -> None:
+    """Points the Celery app at another broker: the connection and producer pools and the
+    result backend cached for the old one (the in-process "memory://" broker) go with it."""
+    app.close()
+    if "amqp" in app.__dict__:
+        app.amqp._producer_pool = None
+    if hasattr(app._local, "backend"):
+        del app._local.backend
+    app.conf.update(conf)
