@@ -5,6 +5,7 @@ import subprocess
 import sys
 import time
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -165,24 +166,11 @@ def stop_worker(proc) -> None:
     proc.log_file.close()
 
 
-@pytest.fixture(scope="session")
-def celery_worker_proc(django_db_setup, django_db_blocker, tmp_path_factory):
-    """A real `celery -A marketplace worker` on Redis, on a queue of its own.
-
-    The worker reads the same (test) database as the tests, so tests that use it must
-    commit their data (`transactional_db`), run on PostgreSQL, and keep their uploads in
-    `media_root`.
-    """
-    if not TEST_REDIS_URL:
-        _missing("needs Redis for a real Celery worker (TEST_REDIS_URL)")
-    from marketplace.celery import app
-
-    queue = f"test-{uuid.uuid4().hex[:8]}"
-    media_root = tmp_path_factory.mktemp("worker-media")
-    previous = {
-        k: app.conf.get(k)
-        for k in ("broker_url", "result_backend", "task_always_eager", "task_default_queue")
-    }
+@contextmanager
+def redis_broker(app, queue: str):
+    """The Celery app sends to Redis (on `queue`) inside the block, in-process outside it."""
+    keys = ("broker_url", "result_backend", "task_always_eager", "task_default_queue")
+    previous = {k: app.conf.get(k) for k in keys}
     use_broker(
         app,
         broker_url=TEST_REDIS_URL,
@@ -190,16 +178,44 @@ def celery_worker_proc(django_db_setup, django_db_blocker, tmp_path_factory):
         task_always_eager=False,
         task_default_queue=queue,
     )
+    try:
+        yield app
+    finally:
+        use_broker(app, **previous)
+
+
+@pytest.fixture(scope="session")
+def _celery_worker_process(django_db_setup, django_db_blocker, tmp_path_factory):
+    if not TEST_REDIS_URL:
+        _missing("needs Redis for a real Celery worker (TEST_REDIS_URL)")
+    from marketplace.celery import app
+
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    media_root = tmp_path_factory.mktemp("worker-media")
     proc = None
     try:
-        app.connection_for_write().ensure_connection(max_retries=3)
-        proc = start_worker(queue, media_root=media_root)
-        wait_for_worker(proc, app)
+        with redis_broker(app, queue):
+            app.connection_for_write().ensure_connection(max_retries=3)
+            proc = start_worker(queue, media_root=media_root)
+            wait_for_worker(proc, app)
         yield {"proc": proc, "queue": queue, "app": app, "media_root": media_root}
     finally:
         if proc is not None:
             stop_worker(proc)
-        use_broker(app, **previous)
+
+
+@pytest.fixture
+def celery_worker_proc(_celery_worker_process):
+    """A real `celery -A marketplace worker` on Redis, on a queue of its own; during the
+    test the app sends its tasks there instead of running them in-process.
+
+    The worker reads the same (test) database as the tests, so tests that use it must
+    commit their data (`transactional_db`), run on PostgreSQL, and keep their uploads in
+    `media_root`.
+    """
+    info = _celery_worker_process
+    with redis_broker(info["app"], info["queue"]):
+        yield info
 
 
 def use_broker(app, **conf) -> None:

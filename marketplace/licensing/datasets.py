@@ -99,7 +99,7 @@ def ensure_dataset_table(version: ProductVersion) -> str:
     if _is_loaded(version, table):
         return table
     with transaction.atomic():
-        locked = ProductVersion.objects.get(pk=version.pk)
+        locked = ProductVersion.objects.select_for_update().get(pk=version.pk)
         _create_registry_if_missing()
         if not _is_loaded(locked, table):
             _load(locked, table)

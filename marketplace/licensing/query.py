@@ -511,7 +511,7 @@ def _compile(query: Query, table: str, k: int, types: dict[str, str]) -> _Compil
                 expr = aliases[name]
             order.append(f"{expr} {'DESC' if descending else 'ASC'} NULLS LAST")
         sql = (
-            f"SELECT {', '.join(select)} {source}{group_sql} "  # noqa: S608 -- validated, quoted schema identifiers and fixed aliases only; values are parameters
+            f"SELECT {', '.join(select)} {source}{group_sql} "
             f"HAVING COUNT(*) >= %s ORDER BY {', '.join(order)} LIMIT %s"
         )
         params = [*select_params, *where_params, k, query.limit]

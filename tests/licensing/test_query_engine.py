@@ -806,7 +806,7 @@ def _ensure_in_threads(versions: list) -> list:
         try:
             barrier.wait(timeout=10)
             outcomes[i] = ensure_dataset_table(ProductVersion.objects.get(pk=pk))
-        except Exception as exc:  # noqa: BLE001 -- reported by the assertion below
+        except Exception as exc:  # reported by the assertion on the outcomes
             outcomes[i] = exc
         finally:
             connection.close()
