@@ -45,6 +45,7 @@ STAFF_GROUP_PERMISSIONS: dict[str, list[str]] = {
         "transfer_rules.publish_ruleset",
         "transfer_rules.view_transferassessment",
         "licensing.view_licencerequest",
+        "licensing.change_licencerequest",
         "licensing.decide_transfer",
     ],
     EXCHANGE_ADMIN: [
@@ -60,6 +61,8 @@ STAFF_GROUP_PERMISSIONS: dict[str, list[str]] = {
         "compliance.change_pipeline",
         "licensing.view_licence",
         "licensing.revoke_licence",
+        "licensing.view_licencerequest",
+        "licensing.view_usagerecord",
     ],
 }
 

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "marketplace.catalogue",
     "compliance.apps.ComplianceConfig",
     "compliance.rules",
+    "marketplace.licensing",
     "marketplace",
 ]
 
@@ -228,7 +229,9 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=14 
 # longest task so a slow-but-alive task is not run twice.
 CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=60 * 60)
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    "expire-licences": {"task": "licensing.expire_licences", "schedule": 300.0},
+}
 HEALTH_BROKER_TIMEOUT = env.float("HEALTH_BROKER_TIMEOUT", default=2.0)
 
 # --- Exchange policy knobs ----------------------------------------------------------------

@@ -10,6 +10,7 @@ api_v1 = [
     path("", include("marketplace.catalogue.api_urls")),
     path("", include("compliance.rules.api_urls")),
     path("", include("compliance.api_urls")),
+    path("", include("marketplace.licensing.api_urls")),
 ]
 
 admin.site.site_header = "Jambatan Data Exchange · reviewer desk"
@@ -25,6 +26,7 @@ urlpatterns = [
     path("catalogue/", include("marketplace.catalogue.urls")),
     path("catalogue.jsonld", catalogue_dcat, name="catalogue-dcat"),
     path("compliance/", include("compliance.rules.urls")),
+    path("licences/", include("marketplace.licensing.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

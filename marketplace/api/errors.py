@@ -9,6 +9,7 @@ place, so views and viewsets never translate them by hand.
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -45,7 +46,13 @@ def exception_handler(exc, context):
         many = getattr(exc, "errors", None)
         if isinstance(many, dict) and many:
             fields = {name: [str(message)] for name, message in many.items()}
-        return Response(error_body(exc.code, exc.message, fields), status=exc.status_code)
+        response = Response(error_body(exc.code, exc.message, fields), status=exc.status_code)
+        resets_at = getattr(exc, "resets_at", None)
+        if resets_at is not None:
+            response.data["error"]["resets_at"] = resets_at.isoformat()
+            seconds = max(1, int((resets_at - timezone.now()).total_seconds()))
+            response["Retry-After"] = str(seconds)
+        return response
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else exc.messages

@@ -121,6 +121,8 @@ class DataProduct(models.Model):
         verbose_name = _("data product")
         verbose_name_plural = _("data products")
         ordering = ["-created_at"]
+        # Granted only by licensing services, to the buyer organisation's group.
+        permissions = [("use_product", "Can use the licensed data product")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=PRODUCT_STATUSES), name="catalogue_status_valid"

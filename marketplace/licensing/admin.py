@@ -1,0 +1,128 @@
+"""Licensing in the admin: the compliance reviewers' manual-review queue, licences, usage."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from accounts.exceptions import DomainError
+from marketplace.licensing import services
+from marketplace.licensing.models import Licence, LicenceRequest, UsageRecord
+
+
+class TransferDecisionForm(forms.ModelForm):
+    transfer_decision = forms.ChoiceField(
+        label=_("Transfer decision"),
+        required=False,
+        choices=[("", "—"), ("allow", _("Allow the transfer")), ("block", _("Block it"))],
+    )
+    transfer_note = forms.CharField(
+        label=_("Reasoning"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    class Meta:
+        model = LicenceRequest
+        fields: list[str] = []
+
+
+@admin.register(LicenceRequest)
+class LicenceRequestAdmin(admin.ModelAdmin):
+    """Compliance reviewers settle the transfers the rules engine sent to manual review."""
+
+    form = TransferDecisionForm
+    list_display = ["id", "product", "buyer", "processing_jurisdiction", "status", "created_at"]
+    list_filter = ["status", "processing_jurisdiction", "product__origin_jurisdiction"]
+    search_fields = ["product__title", "buyer__legal_name"]
+    list_select_related = ["product", "buyer"]
+    readonly_fields = [
+        "buyer",
+        "requested_by",
+        "product",
+        "offer",
+        "purpose",
+        "processing_jurisdiction",
+        "intended_start",
+        "accepted_terms",
+        "message",
+        "status",
+        "assessment_summary",
+        "decision_note",
+        "decided_by",
+        "decided_at",
+        "created_at",
+    ]
+
+    @admin.display(description=_("transfer assessment"))
+    def assessment_summary(self, obj):
+        a = obj.assessment
+        if a is None:
+            return "—"
+        mechanisms = ", ".join(a.mechanisms_any_of) or "—"
+        return f"{a.decision} · mechanisms: {mechanisms} · {a.explanation}"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        choice = form.cleaned_data.get("transfer_decision")
+        if not choice:
+            return
+        try:
+            services.licence_request_review(
+                request=obj,
+                reviewer=request.user,
+                allow=choice == "allow",
+                note=form.cleaned_data.get("transfer_note", ""),
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Transfer decision recorded."))
+
+    def response_change(self, request, obj):
+        return HttpResponseRedirect(reverse("admin:licensing_licencerequest_change", args=[obj.pk]))
+
+
+@admin.register(Licence)
+class LicenceAdmin(admin.ModelAdmin):
+    list_display = ["id", "product", "buyer", "status", "starts_at", "ends_at"]
+    list_filter = ["status"]
+    search_fields = ["product__title", "buyer__legal_name"]
+    list_select_related = ["product", "buyer"]
+    readonly_fields = [f.name for f in Licence._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(UsageRecord)
+class UsageRecordAdmin(admin.ModelAdmin):
+    list_display = [
+        "occurred_at",
+        "licence",
+        "organization",
+        "kind",
+        "purpose",
+        "processing_jurisdiction",
+        "groups_returned",
+        "groups_suppressed",
+    ]
+    list_filter = ["kind"]
+    list_select_related = ["licence__product", "licence__buyer", "organization"]
+    readonly_fields = [f.name for f in UsageRecord._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

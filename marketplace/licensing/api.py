@@ -1,0 +1,443 @@
+"""Licensing API: requests, decisions, licences and their ODRL policy, access and usage."""
+
+import csv
+import io
+
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import mixins, permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import ApiToken
+from accounts.selectors import active_organization
+from compliance.ledger.services import audit_record
+from marketplace.catalogue.models import DataProduct, Offer
+from marketplace.catalogue.schema import neutralise_formula
+from marketplace.catalogue.selectors import products_visible_to
+from marketplace.licensing import selectors, services
+from marketplace.licensing.models import LicenceRequest
+from marketplace.licensing.query import QueryError, parse_query, run_query
+from marketplace.licensing.serializers import (
+    EvidenceUploadSerializer,
+    LicenceRequestCreateSerializer,
+    LicenceRequestSerializer,
+    LicenceSerializer,
+    ProviderDecisionSerializer,
+    QueryRequestSerializer,
+    QueryResultSerializer,
+    RevokeSerializer,
+    TransferReviewSerializer,
+    UsageSerializer,
+)
+
+TAG = "licensing"
+ACCESS_TAG = "access"
+PURPOSE_HEADER = OpenApiParameter(
+    "X-Purpose",
+    str,
+    OpenApiParameter.HEADER,
+    required=True,
+    description="The purpose of this access; one of the licence's purposes.",
+)
+JURISDICTION_HEADER = OpenApiParameter(
+    "X-Processing-Jurisdiction",
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="Where the results are processed (ISO alpha-2). Defaults to the token's.",
+)
+
+
+class OfferTermsView(APIView):
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(
+        tags=[TAG],
+        summary="The exact terms of an offer, and the hash to accept",
+        responses=OpenApiTypes.OBJECT,
+    )
+    def get(self, request, offer_id):
+        offer = Offer.objects.filter(
+            pk=offer_id,
+            is_active=True,
+            product__in=products_visible_to(request.user, active_organization(request)),
+        ).first()
+        if offer is None:
+            raise Http404
+        terms = services.offer_terms(offer)
+        return Response(
+            {
+                "offer": offer.pk,
+                "product": offer.product.slug,
+                "terms": terms,
+                "terms_hash": services.terms_hash(terms),
+            }
+        )
+
+
+@extend_schema(tags=[TAG])
+class LicenceRequestViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Requests the acting organisation made (buyer) or received (provider)."""
+
+    permission_classes = [permissions.IsAuthenticated]
+    serializer_class = LicenceRequestSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return LicenceRequest.objects.none()
+        qs = selectors.requests_visible_to(self.request.user, active_organization(self.request))
+        wanted = self.request.query_params.get("status")
+        if wanted:
+            qs = qs.filter(status=wanted)
+        return qs.prefetch_related("evidence").order_by("-created_at")
+
+    @extend_schema(
+        summary="Request a licence for an offer",
+        request=LicenceRequestCreateSerializer,
+        responses={201: LicenceRequestSerializer},
+    )
+    def create(self, request):
+        data = LicenceRequestCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        org = active_organization(request)
+        offer = (
+            Offer.objects.filter(pk=v["offer"], product__in=products_visible_to(request.user, org))
+            .select_related("product")
+            .first()
+        )
+        if offer is None or org is None:
+            raise ValidationError({"offer": ["No such offer."]})
+        created = services.licence_request_create(
+            buyer=org,
+            user=request.user,
+            offer=offer,
+            purpose=v["purpose"],
+            processing_jurisdiction=v["processing_jurisdiction"],
+            intended_start=v["intended_start"],
+            accepted_terms_hash=v["accepted_terms_hash"],
+            message=v["message"],
+        )
+        created.refresh_from_db()
+        return Response(LicenceRequestSerializer(created).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(summary="Withdraw your request (before a decision)", request=None)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        done = services.licence_request_withdraw(request=self.get_object(), user=request.user)
+        return Response(LicenceRequestSerializer(done).data)
+
+    @extend_schema(
+        summary="Provider: approve (grants the licence) or decline",
+        request=ProviderDecisionSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def decision(self, request, pk=None):
+        data = ProviderDecisionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        done = services.licence_request_decide(
+            request=self.get_object(), user=request.user, **data.validated_data
+        )
+        done.refresh_from_db()
+        return Response(LicenceRequestSerializer(done).data)
+
+    @extend_schema(
+        summary="Compliance reviewer: settle a manual-review transfer",
+        request=TransferReviewSerializer,
+    )
+    @action(detail=True, methods=["post"], url_path="transfer-review")
+    def transfer_review(self, request, pk=None):
+        data = TransferReviewSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        done = services.licence_request_review(
+            request=self.get_object(), reviewer=request.user, **data.validated_data
+        )
+        done.refresh_from_db()
+        return Response(LicenceRequestSerializer(done).data)
+
+    @extend_schema(
+        summary="Provider: attach transfer-mechanism evidence",
+        request={"multipart/form-data": EvidenceUploadSerializer},
+    )
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
+    def evidence(self, request, pk=None):
+        data = EvidenceUploadSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        target = self.get_object()
+        services.licence_request_add_evidence(
+            request=target,
+            user=request.user,
+            mechanism=v["mechanism"],
+            title=v["title"],
+            upload=v["file"],
+            reference=v["reference"],
+            issued_on=v["issued_on"],
+            expires_on=v["expires_on"],
+        )
+        target.refresh_from_db()
+        return Response(LicenceRequestSerializer(target).data)
+
+
+@extend_schema(tags=[TAG])
+class LicenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Licences the acting organisation holds (buyer) or granted (provider)."""
+
+    permission_classes = [permissions.IsAuthenticated]
+    serializer_class = LicenceSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            from marketplace.licensing.models import Licence
+
+            return Licence.objects.none()
+        return selectors.licences_visible_to(
+            self.request.user, active_organization(self.request)
+        ).order_by("-granted_at")
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        if not getattr(self, "swagger_fake_view", False) and self.action in ("list", "retrieve"):
+            context["quota_used"] = selectors.quotas_used(self.get_queryset()[:500])
+        return context
+
+    @extend_schema(
+        summary="The licence's usage policy (W3C ODRL 2.2, JSON-LD)",
+        responses={(200, "application/ld+json"): OpenApiTypes.OBJECT},
+    )
+    @action(detail=True, methods=["get"], url_path="policy.jsonld", url_name="policy-slash")
+    def policy(self, request, pk=None):
+        licence = self.get_object()
+        return JsonResponse(
+            licence.policy,
+            content_type="application/ld+json",
+            json_dumps_params={"ensure_ascii": False, "indent": 2},
+        )
+
+    @extend_schema(
+        summary="Revoke a licence (provider or exchange admin)", request=RevokeSerializer
+    )
+    @action(detail=True, methods=["post"])
+    def revoke(self, request, pk=None):
+        data = RevokeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        done = services.licence_revoke(
+            licence=self.get_object(), actor=request.user, reason=data.validated_data["reason"]
+        )
+        return Response(LicenceSerializer(done).data)
+
+    @extend_schema(
+        summary="Renew: a new licence period under the same terms (provider)", request=None
+    )
+    @action(detail=True, methods=["post"])
+    def renew(self, request, pk=None):
+        renewed = services.licence_renew(licence=self.get_object(), user=request.user)
+        return Response(LicenceSerializer(renewed).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=[TAG])
+class UsageViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Metered accesses: a buyer sees its own, a provider those of its products."""
+
+    permission_classes = [permissions.IsAuthenticated]
+    serializer_class = UsageSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            from marketplace.licensing.models import UsageRecord
+
+            return UsageRecord.objects.none()
+        qs = selectors.usage_visible_to(self.request.user, active_organization(self.request))
+        licence = self.request.query_params.get("licence")
+        if licence and licence.isdigit():
+            qs = qs.filter(licence_id=int(licence))
+        return qs.order_by("-occurred_at")
+
+
+# --- access -------------------------------------------------------------------------------
+
+
+class AccessView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+    kind = ""
+
+    def _product(self, request, slug) -> DataProduct:
+        return get_object_or_404(DataProduct.objects.select_related("listed_version"), slug=slug)
+
+    def _authorised(self, request, slug):
+        org = active_organization(request)
+        product = self._product(request, slug)
+        token = request.auth if isinstance(request.auth, ApiToken) else None
+        purpose = request.headers.get("X-Purpose", "").strip()
+        jurisdiction = request.headers.get("X-Processing-Jurisdiction", "").strip() or (
+            token.processing_jurisdiction if token else ""
+        )
+        licence = services.access_authorise(
+            user=request.user,
+            organization=org,
+            product=product,
+            kind=self.kind,
+            purpose=purpose,
+            jurisdiction=jurisdiction,
+        )
+        return product, licence, token, purpose, jurisdiction
+
+    def _is_provider(self, request, slug) -> DataProduct | None:
+        org = active_organization(request)
+        product = DataProduct.objects.filter(slug=slug, provider=org).first()
+        if (
+            product
+            and product.listed_version
+            and org.memberships.filter(user=request.user).exists()
+        ):
+            return product
+        return None
+
+
+class QueryView(AccessView):
+    kind = "query"
+
+    @extend_schema(
+        tags=[ACCESS_TAG],
+        summary="Query a licensed product (aggregates only)",
+        parameters=[PURPOSE_HEADER, JURISDICTION_HEADER],
+        request=QueryRequestSerializer,
+        responses={
+            200: QueryResultSerializer,
+            429: OpenApiResponse(description="Monthly quota used up"),
+        },
+    )
+    def post(self, request, slug):
+        own = self._is_provider(request, slug)
+        version = own.listed_version if own else None
+        if own is None:
+            product, licence, token, purpose, jurisdiction = self._authorised(request, slug)
+            version = licence.version
+        try:
+            query = parse_query(request.data, version.schema or {})
+        except QueryError as exc:
+            raise ValidationError({exc.path or "query": [exc.message]}) from exc
+        if own is not None:
+            result = run_query(version, query).to_dict()
+            audit_record(
+                action="licensing.access.provider_preview",
+                actor=request.user,
+                organization=own.provider,
+                obj=own,
+                after={"groups": result["groups_returned"]},
+            )
+            return Response(result)
+
+        def run():
+            result = run_query(version, query).to_dict()
+            return result, result["groups_returned"], result["groups_suppressed"]
+
+        result, _record = services.access_meter(
+            licence=licence,
+            user=request.user,
+            token=token,
+            kind=self.kind,
+            purpose=purpose,
+            jurisdiction=jurisdiction,
+            run=run,
+            detail={"query": query.as_dict()},
+        )
+        return Response(result)
+
+
+def _dimensions(version) -> tuple[list[str], list[str]]:
+    fields = version.schema_fields()
+    dims = [
+        f["name"]
+        for f in fields
+        if f["type"] in ("string", "date", "boolean") and not f["identifier"]
+    ][:3]
+    measures = [
+        f["name"] for f in fields if f["type"] in ("integer", "number") and not f["identifier"]
+    ]
+    return dims, measures
+
+
+class ReportView(AccessView):
+    kind = "report"
+
+    @extend_schema(
+        tags=[ACCESS_TAG],
+        summary="The insight report of a licensed product",
+        parameters=[PURPOSE_HEADER, JURISDICTION_HEADER],
+        responses=QueryResultSerializer,
+    )
+    def get(self, request, slug):
+        product, licence, token, purpose, jurisdiction = self._authorised(request, slug)
+        dims, measures = _dimensions(licence.version)
+        spec = {
+            "group_by": dims[:2],
+            "aggregates": [{"fn": "count"}] + [{"fn": "avg", "column": m} for m in measures[:4]],
+        }
+
+        def run():
+            result = run_query(licence.version, spec).to_dict()
+            return result, result["groups_returned"], result["groups_suppressed"]
+
+        result, _record = services.access_meter(
+            licence=licence,
+            user=request.user,
+            token=token,
+            kind=self.kind,
+            purpose=purpose,
+            jurisdiction=jurisdiction,
+            run=run,
+            detail={"report": spec},
+        )
+        return Response({"title": product.title, "version": licence.version.number, **result})
+
+
+class ExtractView(AccessView):
+    kind = "extract"
+
+    @extend_schema(
+        tags=[ACCESS_TAG],
+        summary="The aggregated extract of a licensed product (CSV)",
+        parameters=[PURPOSE_HEADER, JURISDICTION_HEADER],
+        responses={(200, "text/csv"): OpenApiTypes.STR},
+    )
+    def get(self, request, slug):
+        product, licence, token, purpose, jurisdiction = self._authorised(request, slug)
+        dims, measures = _dimensions(licence.version)
+        spec = {
+            "group_by": dims,
+            "aggregates": [{"fn": "count"}] + [{"fn": "sum", "column": m} for m in measures[:6]],
+            "limit": 10000,
+        }
+
+        def run():
+            result = run_query(licence.version, spec).to_dict()
+            return result, result["groups_returned"], result["groups_suppressed"]
+
+        result, _record = services.access_meter(
+            licence=licence,
+            user=request.user,
+            token=token,
+            kind=self.kind,
+            purpose=purpose,
+            jurisdiction=jurisdiction,
+            run=run,
+            detail={"extract": spec},
+        )
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(result["columns"])
+        for row in result["rows"]:
+            writer.writerow([neutralise_formula("" if v is None else str(v)) for v in row])
+        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{product.slug}-extract.csv"'
+        response["X-Groups-Suppressed"] = str(result["groups_suppressed"])
+        return response

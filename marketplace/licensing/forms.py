@@ -1,0 +1,166 @@
+"""Forms of the licensing pages: they validate input; the services decide."""
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.jurisdictions import jurisdiction_name
+from compliance.rules.models import Mechanism
+from marketplace.catalogue.models import Purpose
+from marketplace.licensing.query import AGGREGATE_FUNCTIONS
+
+
+def _purpose_choices(codes: list[str]) -> list[tuple[str, str]]:
+    names = dict(Purpose.objects.filter(code__in=codes).values_list("code", "name"))
+    return [(code, names.get(code, code)) for code in codes]
+
+
+def _territory_choices(codes: list[str]) -> list[tuple[str, str]]:
+    return [(code, f"{jurisdiction_name(code)} ({code})") for code in sorted(codes)]
+
+
+class LicenceRequestForm(forms.Form):
+    purpose = forms.ChoiceField(label=_("Purpose of use"))
+    processing_jurisdiction = forms.ChoiceField(
+        label=_("Where will you process the data?"),
+        help_text=_("The transfer rules are assessed for this destination."),
+    )
+    intended_start = forms.DateField(
+        label=_("Intended start"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    message = forms.CharField(
+        label=_("Message to the provider"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    accept_terms = forms.BooleanField(
+        label=_("I accept these terms on behalf of my organisation"), required=True
+    )
+    accepted_terms_hash = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args, terms: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["purpose"].choices = _purpose_choices(terms["purposes"])
+        self.fields["processing_jurisdiction"].choices = _territory_choices(terms["territories"])
+        self.fields["intended_start"].initial = timezone.localdate
+
+    def add_domain_error(self, exc) -> None:
+        field = exc.field if exc.field in self.fields else None
+        if field == "accepted_terms_hash":
+            field = None  # hidden: show it on top of the form
+        self.add_error(field, exc.message)
+
+
+class DecisionForm(forms.Form):
+    note = forms.CharField(
+        label=_("Note to the buyer"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Required when you decline."),
+    )
+
+
+class WithdrawForm(forms.Form):
+    """No fields: the button is the input."""
+
+
+class EvidenceForm(forms.Form):
+    mechanism = forms.ChoiceField(label=_("Mechanism"))
+    title = forms.CharField(label=_("Title"), max_length=200, required=False)
+    upload = forms.FileField(label=_("Document"))
+    reference = forms.CharField(label=_("Reference number"), max_length=120, required=False)
+    issued_on = forms.DateField(
+        label=_("Issued on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    expires_on = forms.DateField(
+        label=_("Expires on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, mechanisms: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        labels = dict(Mechanism.choices)
+        self.fields["mechanism"].choices = [(m, labels.get(m, m)) for m in mechanisms]
+
+
+class RevokeForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for revoking"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("The buyer sees this reason."),
+    )
+
+
+NUMERIC_TYPES = ("integer", "number")
+AGGREGATE_LABELS = {
+    "count": _("Count of rows"),
+    "sum": _("Sum"),
+    "avg": _("Average"),
+    "min": _("Minimum"),
+    "max": _("Maximum"),
+}
+
+
+class TryQueryForm(forms.Form):
+    """A small query builder: the answer is always aggregated and k-suppressed."""
+
+    purpose = forms.ChoiceField(label=_("Purpose of this query"))
+    jurisdiction = forms.ChoiceField(label=_("Processed in"))
+    group_by = forms.MultipleChoiceField(
+        label=_("Group by"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    fn = forms.ChoiceField(
+        label=_("Aggregate"),
+        choices=[(f, AGGREGATE_LABELS[f]) for f in AGGREGATE_FUNCTIONS],
+        initial="count",
+    )
+    column = forms.ChoiceField(label=_("Of column"), required=False)
+    filter_column = forms.ChoiceField(label=_("Filter: column"), required=False)
+    filter_value = forms.CharField(label=_("equals"), required=False, max_length=200)
+
+    def __init__(self, *args, licence, **kwargs):
+        super().__init__(*args, **kwargs)
+        fields = licence.version.schema_fields()
+        self.fields["purpose"].choices = _purpose_choices(list(licence.purposes))
+        self.fields["jurisdiction"].choices = _territory_choices(list(licence.territories))
+        self.fields["group_by"].choices = [
+            (f["name"], f["name"]) for f in fields if not f.get("identifier")
+        ]
+        self.fields["column"].choices = [("", "—")] + [
+            (f["name"], f["name"])
+            for f in fields
+            if f.get("type") in NUMERIC_TYPES and not f.get("identifier")
+        ]
+        self.fields["filter_column"].choices = [("", "—")] + [
+            (f["name"], f["name"]) for f in fields
+        ]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("filter_column") and not data.get("filter_value"):
+            self.add_error("filter_value", _("Give the value to filter on."))
+        return data
+
+    def query_document(self) -> dict:
+        data = self.cleaned_data
+        aggregate = {"fn": data["fn"]}
+        if data.get("column"):
+            aggregate["column"] = data["column"]
+        spec: dict = {"group_by": list(data.get("group_by") or []), "aggregates": [aggregate]}
+        if data.get("filter_column"):
+            spec["filters"] = [
+                {"column": data["filter_column"], "op": "eq", "value": data["filter_value"]}
+            ]
+        return spec
+
+    def field_for_path(self, path: str) -> str | None:
+        """The form field that edits the part of the query document a QueryError names."""
+        if path.startswith("group_by"):
+            return "group_by"
+        if path.startswith("aggregates"):
+            return "column" if path.endswith(".column") else "fn"
+        if path.startswith("filters"):
+            return "filter_value" if path.endswith(".value") else "filter_column"
+        return None

@@ -1,0 +1,584 @@
+"""HTML pages of licensing: buyers request and hold licences, providers decide and watch use.
+
+Every page acts for the user's active organisation; the selectors decide what it sees, and
+anything it may not see is a 404. Each POST validates a form, calls one service and turns a
+domain error into a form error or a message.
+"""
+
+from collections import OrderedDict
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.exceptions import DomainError
+from accounts.selectors import active_organization
+from compliance.rules.models import Decision, Mechanism, Obligation
+from marketplace.catalogue.models import DataProduct
+from marketplace.catalogue.selectors import products_visible_to
+from marketplace.licensing import selectors, services
+from marketplace.licensing.exceptions import NoLiveLicence, QuotaExceeded
+from marketplace.licensing.forms import (
+    DecisionForm,
+    EvidenceForm,
+    LicenceRequestForm,
+    RevokeForm,
+    TryQueryForm,
+)
+from marketplace.licensing.models import Licence, LicenceRequest
+from marketplace.licensing.query import DatasetUnavailable, QueryError, parse_query, run_query
+
+R = LicenceRequest.Status
+
+DECISION_BADGES = {
+    Decision.ALLOW: "badge-ok",
+    Decision.ALLOW_WITH_MECHANISM: "badge-warn",
+    Decision.MANUAL_REVIEW: "badge-warn",
+    Decision.BLOCK: "badge-err",
+}
+
+
+def policy_path(licence: Licence) -> str:
+    """The licence's machine-readable ODRL policy (served by the API)."""
+    return f"/api/v1/licences/{licence.pk}/policy.jsonld"
+
+
+def _assessment_context(assessment) -> dict | None:
+    if assessment is None:
+        return None
+    mechanisms = dict(Mechanism.choices)
+    obligations = dict(Obligation.choices)
+    return {
+        "record": assessment,
+        "decision_label": Decision(assessment.decision).label,
+        "decision_badge": DECISION_BADGES.get(assessment.decision, ""),
+        "mechanisms": [(m, mechanisms.get(m, m)) for m in assessment.mechanisms_any_of or []],
+        "obligations": [(o, obligations.get(o, o)) for o in assessment.obligations or []],
+        "rules": [
+            {
+                "code": rule.get("code"),
+                "rule_set": rule.get("rule_set"),
+                "version": rule.get("version"),
+                "explanation": rule.get("explanation"),
+                "citation": (rule.get("source") or {}).get("citation"),
+                "url": _https_only((rule.get("source") or {}).get("url")),
+            }
+            for rule in assessment.rules or []
+            if isinstance(rule, dict)
+        ],
+    }
+
+
+def _https_only(url) -> str | None:
+    return url if isinstance(url, str) and url.startswith("https://") else None
+
+
+def _next_steps(request_obj: LicenceRequest) -> str:
+    """What happens next, in words, after a request was sent."""
+    status = request_obj.status
+    if status == R.BLOCKED:
+        return _("The transfer rules block this transfer, so no licence can be granted: %s") % (
+            request_obj.decision_note or request_obj.assessment.explanation
+        )
+    if status == R.MANUAL_REVIEW:
+        return _(
+            "Your request was sent. The transfer rules need a compliance reviewer's decision "
+            "first; the provider sees the request once the transfer is cleared."
+        )
+    if status == R.AWAITING_EVIDENCE:
+        return _(
+            "Your request was sent. The transfer needs a legal mechanism (any one of: %s); "
+            "the provider has been asked to attach the evidence."
+        ) % ", ".join(request_obj.assessment.mechanisms_any_of)
+    if status == R.AWAITING_PROVIDER:
+        return _(
+            "Your request was sent. The transfer is allowed; the provider will now approve "
+            "or decline it."
+        )
+    if status == R.APPROVED:
+        return _("Licence granted: you can use this product now, within the terms you accepted.")
+    return _("Your request was recorded.")
+
+
+# --- buyer: request an offer ------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def request_new(request, slug, offer_id):
+    org = active_organization(request)
+    product = get_object_or_404(
+        products_visible_to(request.user, org)
+        .filter(status=DataProduct.Status.LISTED)
+        .select_related("provider", "listed_version"),
+        slug=slug,
+    )
+    offer = get_object_or_404(
+        product.offers.filter(is_active=True).prefetch_related("purposes"), pk=offer_id
+    )
+    terms = services.offer_terms(offer)
+    current_hash = services.terms_hash(terms)
+    blocker = None
+    if org is None:
+        blocker = _("You must belong to an organisation to request a licence.")
+    elif not org.is_buyer:
+        blocker = _(
+            "Your organisation is not registered as a buyer, so it cannot request licences."
+        )
+    elif not org.is_verified:
+        blocker = _(
+            "Your organisation must be verified by the exchange before it can request "
+            "licences. You can read the terms now and request once it is verified."
+        )
+    elif product.provider_id == org.pk:
+        blocker = _("This is your own product: you cannot license it.")
+
+    if request.method == "POST" and blocker is None:
+        data = request.POST.copy()
+        form = LicenceRequestForm(data, terms=terms)
+        if form.is_valid():
+            try:
+                created = services.licence_request_create(
+                    buyer=org,
+                    user=request.user,
+                    offer=offer,
+                    purpose=form.cleaned_data["purpose"],
+                    processing_jurisdiction=form.cleaned_data["processing_jurisdiction"],
+                    intended_start=form.cleaned_data["intended_start"],
+                    accepted_terms_hash=form.cleaned_data["accepted_terms_hash"],
+                    message=form.cleaned_data["message"],
+                )
+            except DomainError as exc:
+                form.add_domain_error(exc)
+                if exc.field == "accepted_terms_hash":
+                    # Show the current terms and ask for a fresh acceptance of them.
+                    data["accepted_terms_hash"] = current_hash
+                    data.pop("accept_terms", None)
+            else:
+                level = messages.error if created.status == R.BLOCKED else messages.success
+                level(request, _next_steps(created))
+                return redirect("licensing:request_detail", created.pk)
+    else:
+        if request.method == "POST":
+            messages.error(request, blocker)
+        form = LicenceRequestForm(
+            initial={"accepted_terms_hash": current_hash, "intended_start": timezone.localdate()},
+            terms=terms,
+        )
+    return render(
+        request,
+        "licensing/request_new.html",
+        {
+            "product": product,
+            "offer": offer,
+            "terms": terms,
+            "form": form,
+            "blocker": blocker,
+            "can_manage": False,
+        },
+    )
+
+
+# --- a request, seen by buyer, provider or compliance -----------------------------------
+
+
+def _visible_request(request, pk) -> LicenceRequest:
+    org = active_organization(request)
+    return get_object_or_404(
+        selectors.requests_visible_to(request.user, org).select_related(
+            "product__provider", "requested_by", "decided_by"
+        ),
+        pk=pk,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def request_detail(request, pk):
+    lr = _visible_request(request, pk)
+    org = active_organization(request)
+    is_buyer = org is not None and lr.buyer_id == org.pk
+    is_provider = org is not None and lr.product.provider_id == org.pk
+    mechanisms = list(lr.assessment.mechanisms_any_of) if lr.assessment else []
+    decision_form = DecisionForm()
+    evidence_form = EvidenceForm(mechanisms=mechanisms)
+
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action == "withdraw" and is_buyer:
+                services.licence_request_withdraw(request=lr, user=request.user)
+                messages.success(request, _("Your request was withdrawn."))
+                return redirect("licensing:request_detail", lr.pk)
+            elif action in ("approve", "decline") and is_provider:
+                decision_form = DecisionForm(request.POST)
+                if decision_form.is_valid():
+                    try:
+                        decided = services.licence_request_decide(
+                            request=lr,
+                            user=request.user,
+                            approve=action == "approve",
+                            note=decision_form.cleaned_data["note"],
+                        )
+                    except DomainError as exc:
+                        decision_form.add_error(
+                            "note" if exc.field == "note" else None, exc.message
+                        )
+                    else:
+                        if decided.status == R.APPROVED:
+                            messages.success(request, _("Approved: the licence is granted."))
+                        else:
+                            messages.success(request, _("Declined: the buyer sees your note."))
+                        return redirect("licensing:request_detail", lr.pk)
+            elif action == "evidence" and is_provider:
+                evidence_form = EvidenceForm(request.POST, request.FILES, mechanisms=mechanisms)
+                if evidence_form.is_valid():
+                    data = evidence_form.cleaned_data
+                    try:
+                        evidence = services.licence_request_add_evidence(
+                            request=lr,
+                            user=request.user,
+                            mechanism=data["mechanism"],
+                            title=data["title"],
+                            upload=data["upload"],
+                            reference=data["reference"],
+                            issued_on=data["issued_on"],
+                            expires_on=data["expires_on"],
+                        )
+                    except DomainError as exc:
+                        field = exc.field if exc.field in evidence_form.fields else None
+                        evidence_form.add_error(field, exc.message)
+                    else:
+                        if evidence.valid:
+                            messages.success(request, _("Evidence accepted: it is in force."))
+                        else:
+                            messages.error(
+                                request,
+                                _("The evidence was kept but is not valid: %s")
+                                % evidence.check_note,
+                            )
+                        return redirect("licensing:request_detail", lr.pk)
+            else:
+                messages.error(request, _("You cannot do that on this request."))
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        lr.refresh_from_db()
+
+    licence = Licence.objects.filter(request=lr).first()
+    return render(
+        request,
+        "licensing/request_detail.html",
+        {
+            "lr": lr,
+            "assessment": _assessment_context(lr.assessment),
+            "is_buyer": is_buyer,
+            "is_provider": is_provider,
+            "can_withdraw": is_buyer and lr.status in services.REQUEST_TRANSITIONS
+            and R.WITHDRAWN in services.REQUEST_TRANSITIONS[lr.status],
+            "can_decide": is_provider and lr.status == R.AWAITING_PROVIDER,
+            "needs_evidence": is_provider and lr.status == R.AWAITING_EVIDENCE,
+            "show_evidence": is_provider or not (is_buyer or is_provider),
+            "evidence": lr.evidence.all() if (is_provider or not is_buyer) else [],
+            "decision_form": decision_form,
+            "evidence_form": evidence_form,
+            "licence": licence,
+        },
+    )
+
+
+# --- buyer: my licences -----------------------------------------------------------------
+
+
+@login_required
+def my_licences(request):
+    org = active_organization(request)
+    licences = list(selectors.licences_held_by(org).order_by("-granted_at"))
+    used = selectors.quotas_used(licences) if licences else {}
+    for licence in licences:
+        licence.used_this_month = used.get(licence.pk, 0)
+        licence.policy_url = policy_path(licence)
+        licence.live = licence.is_live()
+    return render(
+        request,
+        "licensing/my_licences.html",
+        {
+            "org": org,
+            "licences": licences,
+            "requests": selectors.requests_of_buyer(org).order_by("-created_at")[:100],
+        },
+    )
+
+
+@login_required
+def licence_detail(request, pk):
+    org = active_organization(request)
+    licence = get_object_or_404(selectors.licences_visible_to(request.user, org), pk=pk)
+    context = {
+        "licence": licence,
+        "terms": licence.terms or {},
+        "used_this_month": selectors.quota_used(licence),
+        "policy_url": policy_path(licence),
+        "is_provider": org is not None and licence.product.provider_id == org.pk,
+        "revoke_form": RevokeForm(),
+        "now": timezone.now(),
+    }
+    if request.GET.get("print"):
+        return render(request, "licensing/licence_print.html", context)
+    return render(request, "licensing/licence_detail.html", context)
+
+
+# --- provider ---------------------------------------------------------------------------
+
+
+def _provider_org(request):
+    org = active_organization(request)
+    if org is None or not org.is_provider:
+        raise Http404
+    return org
+
+
+@login_required
+def provider_requests(request):
+    org = _provider_org(request)
+    status = request.GET.get("status", "")
+    qs = selectors.requests_for_provider(org).order_by("-created_at")
+    if status == "open":
+        qs = qs.filter(status__in=LicenceRequest.OPEN)
+    elif status in R.values:
+        qs = qs.filter(status=status)
+    else:
+        status = ""
+    return render(
+        request,
+        "licensing/provider_requests.html",
+        {
+            "org": org,
+            "requests": qs[:200],
+            "status": status,
+            "statuses": [("", _("All")), ("open", _("Open"))] + list(R.choices),
+        },
+    )
+
+
+@login_required
+def provider_licences(request):
+    org = _provider_org(request)
+    licences = list(selectors.licences_granted_by(org).order_by("product__title", "-granted_at"))
+    used = selectors.quotas_used(licences) if licences else {}
+    by_product: OrderedDict[int, dict] = OrderedDict()
+    for licence in licences:
+        licence.used_this_month = used.get(licence.pk, 0)
+        licence.live = licence.is_live()
+        licence.renewable = (
+            licence.status in (Licence.Status.ACTIVE, Licence.Status.EXPIRED)
+            and licence.ends_at is not None
+        )
+        entry = by_product.setdefault(
+            licence.product_id, {"product": licence.product, "licences": []}
+        )
+        entry["licences"].append(licence)
+    for entry in by_product.values():
+        entry["chart"] = usage_chart(selectors.usage_by_licensee_month(entry["product"]))
+    return render(
+        request,
+        "licensing/provider_licences.html",
+        {"org": org, "products": list(by_product.values()), "revoke_form": RevokeForm()},
+    )
+
+
+@login_required
+@require_POST
+def licence_revoke(request, pk):
+    org = active_organization(request)
+    licence = get_object_or_404(selectors.licences_visible_to(request.user, org), pk=pk)
+    form = RevokeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give a reason to revoke the licence."))
+    else:
+        try:
+            services.licence_revoke(
+                licence=licence, actor=request.user, reason=form.cleaned_data["reason"]
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request,
+                _("Licence #%(n)s revoked: %(buyer)s's access stopped now.")
+                % {"n": licence.pk, "buyer": licence.buyer.legal_name},
+            )
+    if org is not None and licence.product.provider_id == org.pk:
+        return redirect("licensing:provider_licences")
+    return redirect("licensing:licence_detail", licence.pk)
+
+
+@login_required
+@require_POST
+def licence_renew(request, pk):
+    org = _provider_org(request)
+    licence = get_object_or_404(selectors.licences_granted_by(org), pk=pk)
+    try:
+        renewed = services.licence_renew(licence=licence, user=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("Renewed: licence #%(n)s runs from %(start)s.")
+            % {"n": renewed.pk, "start": formats.date_format(renewed.starts_at, "DATE_FORMAT")},
+        )
+    return redirect("licensing:provider_licences")
+
+
+# --- usage chart (server-side SVG) ------------------------------------------------------
+
+CHART_COLOURS = ["#0f5e6e", "#d99a00", "#7a3fa0", "#2f8f4e", "#c2410c", "#1d4ed8", "#6b7280"]
+
+
+def usage_chart(usage: dict[str, dict[str, int]]) -> dict | None:
+    """Geometry of a grouped bar chart: accesses per licensee (bars) per month (groups).
+
+    Labels stay plain strings; the template escapes them.
+    """
+    if not usage:
+        return None
+    months = sorted({m for per_month in usage.values() for m in per_month})
+    buyers = sorted(usage)
+    top = max((n for per_month in usage.values() for n in per_month.values()), default=0) or 1
+    left, bottom, plot_h, bar_w, gap = 44, 28, 160, 14, 18
+    group_w = bar_w * len(buyers) + gap
+    width = left + group_w * len(months) + 10
+    height = plot_h + bottom + 12
+    bars, labels = [], []
+    for mi, month in enumerate(months):
+        x0 = left + mi * group_w + gap / 2
+        labels.append({"x": x0 + bar_w * len(buyers) / 2, "text": month})
+        for bi, buyer in enumerate(buyers):
+            n = usage[buyer].get(month, 0)
+            h = round(plot_h * n / top, 1)
+            bars.append(
+                {
+                    "x": x0 + bi * bar_w,
+                    "y": 10 + plot_h - h,
+                    "w": bar_w - 2,
+                    "h": h,
+                    "n": n,
+                    "buyer": buyer,
+                    "month": month,
+                    "colour": CHART_COLOURS[bi % len(CHART_COLOURS)],
+                }
+            )
+    return {
+        "width": width,
+        "height": height,
+        "bars": bars,
+        "labels": labels,
+        "axis_y": 10 + plot_h,
+        "left": left,
+        "top": top,
+        "label_y": 10 + plot_h + 18,
+        "legend": [
+            {"buyer": b, "colour": CHART_COLOURS[i % len(CHART_COLOURS)]}
+            for i, b in enumerate(buyers)
+        ],
+    }
+
+
+# --- try a query ------------------------------------------------------------------------
+
+
+def _held_live_licence(request, licence_id) -> Licence:
+    org = active_organization(request)
+    return get_object_or_404(
+        selectors.licences_held_by(org).live().select_related("product", "version"),
+        pk=licence_id,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def try_query(request, licence_id):
+    licence = _held_live_licence(request, licence_id)
+    org = active_organization(request)
+    result = None
+    if request.method == "POST":
+        form = TryQueryForm(request.POST, licence=licence)
+        if form.is_valid():
+            result = _run_try_query(request, org, licence, form)
+    else:
+        form = TryQueryForm(licence=licence)
+    return render(
+        request,
+        "licensing/try_query.html",
+        {
+            "licence": licence,
+            "product": licence.product,
+            "form": form,
+            "result": result,
+            "used_this_month": selectors.quota_used(licence),
+        },
+    )
+
+
+def _run_try_query(request, org, licence: Licence, form: TryQueryForm) -> dict | None:
+    """Authorise, meter and answer one query exactly as the query API does."""
+    purpose = form.cleaned_data["purpose"]
+    jurisdiction = form.cleaned_data["jurisdiction"]
+    spec = form.query_document()
+    try:
+        authorised = services.access_authorise(
+            user=request.user,
+            organization=org,
+            product=licence.product,
+            kind="query",
+            purpose=purpose,
+            jurisdiction=jurisdiction,
+        )
+        query = parse_query(spec, authorised.version.schema or {})
+
+        def run():
+            answer = run_query(authorised.version, query)
+            return answer.to_dict(), answer.groups_returned, answer.groups_suppressed
+
+        result, _record = services.access_meter(
+            licence=authorised,
+            user=request.user,
+            token=None,
+            kind="query",
+            purpose=purpose,
+            jurisdiction=jurisdiction,
+            run=run,
+            detail={"query": query.as_dict(), "channel": "web"},
+        )
+    except NoLiveLicence:
+        raise Http404 from None
+    except QueryError as exc:
+        where = f"{exc.path}: " if exc.path else ""
+        form.add_error(form.field_for_path(exc.path), f"{where}{exc.message}")
+        return None
+    except QuotaExceeded as exc:
+        messages.error(
+            request,
+            _("Your monthly quota is used up; it resets on %(when)s.")
+            % {
+                "when": formats.date_format(
+                    timezone.localtime(exc.resets_at), "DATETIME_FORMAT"
+                )
+            },
+        )
+        return None
+    except DatasetUnavailable:
+        messages.error(
+            request,
+            _("This product's data cannot be queried at the moment; the exchange has been told."),
+        )
+        return None
+    except DomainError as exc:
+        form.add_error(None, exc.message)
+        return None
+    return result
+
