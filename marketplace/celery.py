@@ -40,7 +40,7 @@ def _configure(sender: Celery, **_kwargs) -> None:
     if not settings.CELERY_BROKER_URL:
         # Eager mode: tasks run in-process and nothing is sent; say so instead of letting
         # kombu fall back to an AMQP server on localhost.
-        sender.conf.broker_url = "memory://"
+        sender.conf.broker_url = "memory://localhost/"
 
 
 app.on_configure.connect(_configure)

@@ -336,6 +336,20 @@ def rows_ewallet(rng):
                     ]
 
 
+def rows_smart_home(rng):
+    for device in ("smart_speaker", "robot_vacuum", "air_purifier", "smart_lock"):
+        for tier in ("tier_1", "tier_2", "tier_3"):
+            for month in MONTHS:
+                yield [device, tier, month, rng.randint(800, 20000), round(rng.uniform(0.5, 9), 2)]
+
+
+def rows_vn_panel(rng):
+    for city in ("Ho Chi Minh City", "Hanoi", "Da Nang"):
+        for age in ("18-24", "25-34", "35-44", "45+"):
+            for month in MONTHS:
+                yield [city, age, month, rng.randint(60, 900), round(rng.uniform(150e3, 900e3))]
+
+
 def rows_ev_charging(rng):
     for park in ("Pavilion B2", "Suria P3", "Mid Valley Blue", "Sunway Orange", "IOI Zone C"):
         for charger in ("AC 7kW", "AC 22kW", "DC 60kW", "DC 120kW"):
@@ -941,6 +955,84 @@ DEMO_PRODUCTS = [
                 "29 April 2025: Singapore's PDPA 2012 offers substantially similar protection.",
             }
         ],
+    ),
+    DemoProduct(
+        "shenzhen-smart-home-usage",
+        "huadian-electronics",
+        "Shenzhen smart-home device usage panel",
+        "How households use smart speakers, robot vacuums and air purifiers, by city tier.",
+        "industry-manufacturing",
+        ["smart home", "iot", "usage"],
+        "query_api",
+        "monthly",
+        "Aggregated **device usage** from a consenting household panel in Guangdong, by device "
+        "type and city tier. Personal information of 150,000 panel members, aggregated.",
+        [
+            _f("device_type", "string", "Device type"),
+            _f("city_tier", "string", "City tier"),
+            _f("month", "date", "Month"),
+            _f("households", "integer", "Households reporting", unit="households"),
+            _f("hours_per_day", "number", "Mean daily use", unit="h"),
+        ],
+        rows_smart_home,
+        [
+            {
+                "name": "ASEAN product teams",
+                "price": "48000",
+                "currency": "CNY",
+                "term_months": 12,
+                "territories": ["SG", "MY"],
+                "queries_per_month": 1500,
+                "purposes": ["product-development"],
+                "governing_law": "CN",
+                "dispute_forum": "CIETAC",
+            }
+        ],
+        data_categories=["personal"],
+        data_subject_count=150_000,
+        anonymised=True,
+        min_group_size=50,
+        lawful_basis="Separate consent of panel members (PIPL Art. 39) to research use.",
+        consent_evidence="Panel consent form v2 with separate cross-border consent, 2025-11.",
+    ),
+    DemoProduct(
+        "vietnam-shopper-panel",
+        "merlion-insights",
+        "Vietnam online shopper panel: basket and channel mix",
+        "Monthly basket size and channel mix of a Ho Chi Minh City and Hanoi shopper panel.",
+        "retail-consumer",
+        ["vietnam", "e-commerce", "panel"],
+        "query_api",
+        "monthly",
+        "Aggregates from a **consenting shopper panel** in Vietnam, by city and age band.",
+        [
+            _f("city", "string", "City"),
+            _f("age_band", "string", "Age band"),
+            _f("month", "date", "Month"),
+            _f("shoppers", "integer", "Panel shoppers", unit="people"),
+            _f("basket_vnd", "number", "Mean basket", unit="VND"),
+        ],
+        rows_vn_panel,
+        [
+            {
+                "name": "Regional research",
+                "price": "7500",
+                "currency": "USD",
+                "term_months": 12,
+                "territories": ["SG", "CN"],
+                "queries_per_month": 800,
+                "purposes": ["market-research"],
+                "governing_law": "SG",
+                "dispute_forum": "SIAC",
+            }
+        ],
+        data_categories=["personal"],
+        data_subject_count=8_000,
+        anonymised=True,
+        min_group_size=20,
+        origin="VN",
+        lawful_basis="Panel members' consent under Decree 13/2023; aggregated before export.",
+        consent_evidence="Panel terms v4, consent logged per member.",
     ),
     DemoProduct(
         "klang-valley-ev-charging",

@@ -109,7 +109,10 @@ class TryQueryForm(forms.Form):
     purpose = forms.ChoiceField(label=_("Purpose of this query"))
     jurisdiction = forms.ChoiceField(label=_("Processed in"))
     group_by = forms.MultipleChoiceField(
-        label=_("Group by"), required=False, widget=forms.CheckboxSelectMultiple
+        label=_("Group by"),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 4}),
+        help_text=_("Hold Ctrl (or ⌘) to pick several."),
     )
     fn = forms.ChoiceField(
         label=_("Aggregate"),

@@ -277,7 +277,8 @@ def request_detail(request, pk):
             "assessment": _assessment_context(lr.assessment),
             "is_buyer": is_buyer,
             "is_provider": is_provider,
-            "can_withdraw": is_buyer and lr.status in services.REQUEST_TRANSITIONS
+            "can_withdraw": is_buyer
+            and lr.status in services.REQUEST_TRANSITIONS
             and R.WITHDRAWN in services.REQUEST_TRANSITIONS[lr.status],
             "can_decide": is_provider and lr.status == R.AWAITING_PROVIDER,
             "needs_evidence": is_provider and lr.status == R.AWAITING_EVIDENCE,
@@ -564,11 +565,7 @@ def _run_try_query(request, org, licence: Licence, form: TryQueryForm) -> dict |
         messages.error(
             request,
             _("Your monthly quota is used up; it resets on %(when)s.")
-            % {
-                "when": formats.date_format(
-                    timezone.localtime(exc.resets_at), "DATETIME_FORMAT"
-                )
-            },
+            % {"when": formats.date_format(timezone.localtime(exc.resets_at), "DATETIME_FORMAT")},
         )
         return None
     except DatasetUnavailable:
@@ -581,4 +578,3 @@ def _run_try_query(request, org, licence: Licence, form: TryQueryForm) -> dict |
         form.add_error(None, exc.message)
         return None
     return result
-

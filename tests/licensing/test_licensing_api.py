@@ -221,7 +221,7 @@ def test_blocked_and_manual_review_paths(api_client):
     )
     request.refresh_from_db()
     assert request.status == "blocked" and not Licence.objects.exists()
-    # The buyer sees the outcome, and may not ask again while... it's closed: a new request is allowed.
+    # The buyer sees the outcome of the compliance decision.
     assert b.get(f"/api/v1/licence-requests/{request.pk}/").json()["status"] == "blocked"
 
 

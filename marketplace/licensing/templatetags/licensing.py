@@ -16,7 +16,12 @@ REQUEST_BADGES = {
     "withdrawn": "",
     "awaiting_provider": "badge-info",
 }
-LICENCE_BADGES = {"active": "badge-ok", "expired": "", "revoked": "badge-err", "suspended": "badge-warn"}
+LICENCE_BADGES = {
+    "active": "badge-ok",
+    "expired": "",
+    "revoked": "badge-err",
+    "suspended": "badge-warn",
+}
 
 
 @register.filter

@@ -5,6 +5,7 @@ from django.test.utils import override_settings
 from accounts.demo import seed_accounts
 from compliance.demo import seed_reviews
 from marketplace.catalogue.demo import seed_products
+from marketplace.licensing.demo import seed_licensing
 
 
 class Command(BaseCommand):
@@ -24,9 +25,13 @@ class Command(BaseCommand):
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
             created = seed_products()
             states = seed_reviews(created) if created else {}
+            licensing = seed_licensing()
         if created:
             summary = ", ".join(f"{n} {state.replace('_', ' ')}" for state, n in states.items())
             self.stdout.write(f"Created {len(created)} demo data products: {summary}.")
+        if licensing:
+            summary = ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in licensing.items())
+            self.stdout.write(f"Licence requests: {summary}.")
         self.stdout.write(self.style.SUCCESS("Demo data is loaded.\n"))
         self.stdout.write(f"Every demo login uses the password: {password}\n")
         width = max(len(email) for email, _ in logins)
