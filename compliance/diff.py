@@ -1,25 +1,14 @@
-"""What changed between two versions, for the reviewer's case page (pure)."""
+"""What changed between two versions, for the reviewer's case page."""
 
 import difflib
 import json
 from typing import Any
 
+from marketplace.catalogue.services import VERSION_FIELDS
+
+# The reviewable fields of a version (its change note excepted) and its files.
 DIFF_FIELDS = [
-    "description",
-    "data_categories",
-    "important_data",
-    "data_subject_count",
-    "anonymised",
-    "min_group_size",
-    "update_frequency",
-    "delivery_mode",
-    "schema",
-    "lawful_basis",
-    "rights_confirmed",
-    "consent_evidence",
-    "exporter_ciio",
-    "important_data_notification",
-    "free_trade_zone",
+    *sorted(VERSION_FIELDS - {"change_note"}),
     "sample",
     "dataset",
     "sample_rows",

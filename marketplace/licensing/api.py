@@ -336,18 +336,14 @@ class QueryView(AccessView):
             )
             return Response(result)
 
-        def run():
-            result = run_query(version, query).to_dict()
-            return result, result["groups_returned"], result["groups_suppressed"]
-
-        result, _record = services.access_meter(
+        result = services.access_query(
             licence=licence,
             user=request.user,
             token=token,
             kind=self.kind,
             purpose=purpose,
             jurisdiction=jurisdiction,
-            run=run,
+            query=query,
             detail={"query": query.as_dict()},
         )
         return Response(result)
@@ -383,18 +379,14 @@ class ReportView(AccessView):
             "aggregates": [{"fn": "count"}] + [{"fn": "avg", "column": m} for m in measures[:4]],
         }
 
-        def run():
-            result = run_query(licence.version, spec).to_dict()
-            return result, result["groups_returned"], result["groups_suppressed"]
-
-        result, _record = services.access_meter(
+        result = services.access_query(
             licence=licence,
             user=request.user,
             token=token,
             kind=self.kind,
             purpose=purpose,
             jurisdiction=jurisdiction,
-            run=run,
+            query=spec,
             detail={"report": spec},
         )
         return Response({"title": product.title, "version": licence.version.number, **result})
@@ -418,18 +410,14 @@ class ExtractView(AccessView):
             "limit": 10000,
         }
 
-        def run():
-            result = run_query(licence.version, spec).to_dict()
-            return result, result["groups_returned"], result["groups_suppressed"]
-
-        result, _record = services.access_meter(
+        result = services.access_query(
             licence=licence,
             user=request.user,
             token=token,
             kind=self.kind,
             purpose=purpose,
             jurisdiction=jurisdiction,
-            run=run,
+            query=spec,
             detail={"extract": spec},
         )
         buffer = io.StringIO()

@@ -326,20 +326,7 @@ def licence_request_decide(
         if approve:
             _approve(request, actor=user, note=note)
         else:
-            before = _move(REQUEST_TRANSITIONS, request, R.DECLINED, "request")
-            request.decision_note, request.decided_by = note.strip(), user
-            request.decided_at = timezone.now()
-            request.save(
-                update_fields=["status", "decision_note", "decided_by", "decided_at", "updated_at"]
-            )
-            audit_record(
-                action="licensing.request.declined",
-                actor=user,
-                organization=request.product.provider,
-                obj=request,
-                before={"status": before},
-                after={"note": request.decision_note},
-            )
+            _decide(request, to=R.DECLINED, actor=user, note=note)
     return request
 
 
@@ -431,20 +418,26 @@ def licence_request_add_evidence(
 # --- licences -----------------------------------------------------------------------------
 
 
-def _approve(request: LicenceRequest, *, actor: User | None, note: str) -> Licence:
-    before = _move(REQUEST_TRANSITIONS, request, R.APPROVED, "request")
+def _decide(request: LicenceRequest, *, to: str, actor: User | None, note: str) -> None:
+    """The provider's (or the offer's automatic) final word on a request."""
+    before = _move(REQUEST_TRANSITIONS, request, to, "request")
     request.decided_by, request.decided_at = actor, timezone.now()
     request.decision_note = note.strip()
     request.save(
         update_fields=["status", "decided_by", "decided_at", "decision_note", "updated_at"]
     )
     audit_record(
-        action="licensing.request.approved",
+        action=f"licensing.request.{to}",
         actor=actor,
         organization=request.product.provider,
         obj=request,
         before={"status": before},
+        after={"note": request.decision_note},
     )
+
+
+def _approve(request: LicenceRequest, *, actor: User | None, note: str) -> Licence:
+    _decide(request, to=R.APPROVED, actor=actor, note=note)
     return licence_grant(request=request, actor=actor)
 
 
@@ -751,3 +744,34 @@ def access_meter(
             },
         )
     return result, record
+
+
+def access_query(
+    *,
+    licence: Licence,
+    user: User,
+    token: ApiToken | None,
+    kind: str,
+    purpose: str,
+    jurisdiction: str,
+    query,
+    detail: dict | None = None,
+) -> dict:
+    """One metered aggregate query (the query API, reports, extracts and the web panel)."""
+    from marketplace.licensing.query import run_query
+
+    def run():
+        answer = run_query(licence.version, query)
+        return answer.to_dict(), answer.groups_returned, answer.groups_suppressed
+
+    result, _record = access_meter(
+        licence=licence,
+        user=user,
+        token=token,
+        kind=kind,
+        purpose=purpose,
+        jurisdiction=jurisdiction,
+        run=run,
+        detail=detail,
+    )
+    return result

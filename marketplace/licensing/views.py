@@ -30,7 +30,7 @@ from marketplace.licensing.forms import (
     TryQueryForm,
 )
 from marketplace.licensing.models import Licence, LicenceRequest
-from marketplace.licensing.query import DatasetUnavailable, QueryError, parse_query, run_query
+from marketplace.licensing.query import DatasetUnavailable, QueryError, parse_query
 
 R = LicenceRequest.Status
 
@@ -541,18 +541,14 @@ def _run_try_query(request, org, licence: Licence, form: TryQueryForm) -> dict |
         )
         query = parse_query(spec, authorised.version.schema or {})
 
-        def run():
-            answer = run_query(authorised.version, query)
-            return answer.to_dict(), answer.groups_returned, answer.groups_suppressed
-
-        result, _record = services.access_meter(
+        result = services.access_query(
             licence=authorised,
             user=request.user,
             token=None,
             kind="query",
             purpose=purpose,
             jurisdiction=jurisdiction,
-            run=run,
+            query=query,
             detail={"query": query.as_dict(), "channel": "web"},
         )
     except NoLiveLicence:
