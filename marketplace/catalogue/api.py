@@ -345,13 +345,7 @@ class ProductVersionViewSet(viewsets.GenericViewSet):
     )
     @action(detail=True, methods=["post"], parser_classes=[parsers.MultiPartParser])
     def sample(self, request, slug=None, number=None):
-        version = self._writable_version(number)
-        serializer = CsvUploadSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        version = services.version_upload_sample(
-            version=version, actor=request.user, upload=serializer.validated_data["file"]
-        )
-        return self._respond(version)
+        return self._upload(request, number, services.version_upload_sample)
 
     @extend_schema(
         summary="Upload the processed dataset",
@@ -363,10 +357,13 @@ class ProductVersionViewSet(viewsets.GenericViewSet):
     )
     @action(detail=True, methods=["post"], parser_classes=[parsers.MultiPartParser])
     def dataset(self, request, slug=None, number=None):
+        return self._upload(request, number, services.version_upload_dataset)
+
+    def _upload(self, request, number, upload_service):
         version = self._writable_version(number)
         serializer = CsvUploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        version = services.version_upload_dataset(
+        version = upload_service(
             version=version, actor=request.user, upload=serializer.validated_data["file"]
         )
         return self._respond(version)
