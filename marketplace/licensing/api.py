@@ -336,7 +336,7 @@ class QueryView(AccessView):
             )
             return Response(result)
 
-        result = services.access_query(
+        result, _record = services.access_query(
             licence=licence,
             user=request.user,
             token=token,
@@ -379,7 +379,7 @@ class ReportView(AccessView):
             "aggregates": [{"fn": "count"}] + [{"fn": "avg", "column": m} for m in measures[:4]],
         }
 
-        result = services.access_query(
+        result, _record = services.access_query(
             licence=licence,
             user=request.user,
             token=token,
@@ -410,7 +410,7 @@ class ExtractView(AccessView):
             "limit": 10000,
         }
 
-        result = services.access_query(
+        result, _record = services.access_query(
             licence=licence,
             user=request.user,
             token=token,

@@ -14,7 +14,6 @@ from accounts.models import Organization, User
 from marketplace.catalogue.models import DataProduct
 from marketplace.licensing import services
 from marketplace.licensing.models import Licence, LicenceRequest, UsageRecord
-from marketplace.licensing.query import run_query
 
 
 def _admin_of(slug: str) -> tuple[Organization, User]:
@@ -53,19 +52,14 @@ def _use(licence: Licence, spec: dict, times: int, days_back: int) -> None:
     user = licence.buyer.memberships.filter(role="admin").first().user
     now = timezone.now()
     for i in range(times):
-
-        def run(spec=spec):
-            result = run_query(licence.version, spec).to_dict()
-            return result, result["groups_returned"], result["groups_suppressed"]
-
-        _result, record = services.access_meter(
+        _result, record = services.access_query(
             licence=licence,
             user=user,
             token=None,
             kind="query",
             purpose=licence.purposes[0],
             jurisdiction=licence.territories[0],
-            run=run,
+            query=spec,
             detail={"query": spec, "demo": True},
         )
         UsageRecord.objects.filter(pk=record.pk).update(

@@ -31,6 +31,7 @@ from marketplace.catalogue.models import DataProduct, Offer, ProductVersion
 from marketplace.licensing import odrl
 from marketplace.licensing.exceptions import AccessRefused, NoLiveLicence, QuotaExceeded
 from marketplace.licensing.models import Licence, LicenceRequest, RequestEvidence, UsageRecord
+from marketplace.licensing.query import run_query
 
 R = LicenceRequest.Status
 REQUEST_TRANSITIONS: dict[str, set[str]] = {
@@ -756,15 +757,15 @@ def access_query(
     jurisdiction: str,
     query,
     detail: dict | None = None,
-) -> dict:
-    """One metered aggregate query (the query API, reports, extracts and the web panel)."""
-    from marketplace.licensing.query import run_query
+) -> tuple[dict, UsageRecord]:
+    """One metered aggregate query (the query API, reports, extracts, the web panel and the
+    demo): the result and the usage record it left."""
 
     def run():
         answer = run_query(licence.version, query)
         return answer.to_dict(), answer.groups_returned, answer.groups_suppressed
 
-    result, _record = access_meter(
+    return access_meter(
         licence=licence,
         user=user,
         token=token,
@@ -774,4 +775,3 @@ def access_query(
         run=run,
         detail=detail,
     )
-    return result

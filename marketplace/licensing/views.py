@@ -541,7 +541,7 @@ def _run_try_query(request, org, licence: Licence, form: TryQueryForm) -> dict |
         )
         query = parse_query(spec, authorised.version.schema or {})
 
-        result = services.access_query(
+        result, _record = services.access_query(
             licence=authorised,
             user=request.user,
             token=None,
