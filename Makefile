@@ -56,6 +56,7 @@ test: export RATELIMIT_ENABLE = 1
 test: install-dev system-packages
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check . || { echo "Run '$(BIN)/ruff format .' to format."; exit 1; }
+	$(BIN)/lint-imports
 	$(BIN)/python manage.py check
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	@if (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; then \
@@ -69,7 +70,7 @@ test: install-dev system-packages
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install-dev
-	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/lint-imports
 
 messages: install-dev
 	cd $(CURDIR) && $(BIN)/python manage.py makemessages -l zh_Hans -l ms --ignore '.venv/*' && $(BIN)/python manage.py compilemessages --ignore '.venv/*'

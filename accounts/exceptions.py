@@ -1,46 +1,6 @@
-"""Domain errors of the accounts app. Views and the API turn them into messages / 4xx."""
+"""Domain errors of the accounts app (on top of the kernel's base errors)."""
 
-
-class DomainError(Exception):
-    """Base of every domain error in the project; carries a user-facing message."""
-
-    status_code = 400
-    code = "invalid"
-
-    def __init__(self, message: str, *, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
-
-
-class InvalidInput(DomainError):
-    """Input a service cannot accept (HTTP 400)."""
-
-    code = "invalid"
-
-
-class InvalidTransition(DomainError):
-    status_code = 409
-    code = "invalid_transition"
-
-
-class Conflict(DomainError):
-    status_code = 409
-    code = "conflict"
-
-
-class PermissionDenied(DomainError):
-    status_code = 403
-    code = "permission_denied"
-
-
-class NotFound(DomainError):
-    status_code = 404
-    code = "not_found"
-
-
-class OrganizationNotVerified(PermissionDenied):
-    code = "organization_not_verified"
+from kernel.exceptions import Conflict
 
 
 class LastAdminError(Conflict):

@@ -16,15 +16,15 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from accounts.exceptions import (
+from accounts.exceptions import LastAdminError
+from accounts.models import ApiToken, Membership, Organization, User
+from kernel.exceptions import (
     Conflict,
     InvalidInput,
     InvalidTransition,
-    LastAdminError,
     PermissionDenied,
 )
-from accounts.models import ApiToken, Membership, Organization, User
-from compliance.ledger.services import audit_record
+from kernel.ledger.services import audit_record
 
 ORGANIZATION_TRANSITIONS: dict[str, set[str]] = {
     Organization.Verification.PENDING: {

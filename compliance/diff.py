@@ -4,7 +4,7 @@ import difflib
 import json
 from typing import Any
 
-from marketplace.catalogue.services import VERSION_FIELDS
+from catalogue.services import VERSION_FIELDS
 
 # The reviewable fields of a version (its change note excepted) and its files.
 DIFF_FIELDS = [

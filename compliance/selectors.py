@@ -4,6 +4,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from accounts.models import Organization, User
+from catalogue.models import DataProduct, ProductVersion
 from compliance.models import (
     Finding,
     Notification,
@@ -13,7 +14,6 @@ from compliance.models import (
     Stage,
     StageReview,
 )
-from marketplace.catalogue.models import DataProduct, ProductVersion
 
 
 def stages_user_may_decide(user: User) -> list[str]:

@@ -10,13 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.exceptions import (
-    Conflict,
-    InvalidInput,
-    InvalidTransition,
-    PermissionDenied,
-)
 from accounts.models import Membership, User
+from catalogue import services as catalogue
+from catalogue.models import DataProduct, ProductVersion
 from compliance import selectors
 from compliance.checks.context import (
     CheckContext,
@@ -26,7 +22,6 @@ from compliance.checks.context import (
     TerritoryAssessment,
 )
 from compliance.checks.registry import CHECKS, STAGE_FIELDS
-from compliance.ledger.services import audit_record
 from compliance.models import (
     CheckRun,
     Finding,
@@ -35,8 +30,13 @@ from compliance.models import (
     ReviewComment,
     StageReview,
 )
-from marketplace.catalogue import services as catalogue
-from marketplace.catalogue.models import DataProduct, ProductVersion
+from kernel.exceptions import (
+    Conflict,
+    InvalidInput,
+    InvalidTransition,
+    PermissionDenied,
+)
+from kernel.ledger.services import audit_record
 
 log = logging.getLogger(__name__)
 

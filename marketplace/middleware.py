@@ -3,7 +3,7 @@
 import re
 import uuid
 
-from compliance.ledger.context import current_request_id
+from kernel.ledger.context import current_request_id
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 

@@ -41,12 +41,15 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "guardian",
+    # The layers, bottom to top (docs/architecture.md): the kernel's audit ledger, then
+    # accounts → catalogue → compliance (review workflow, transfer rules) → licensing, and
+    # last the faces and the project itself (`marketplace`: pages, API, admin, commands).
+    "kernel.ledger",
     "accounts.apps.AccountsConfig",
-    "compliance.ledger",
-    "marketplace.catalogue",
+    "catalogue",
     "compliance.apps.ComplianceConfig",
     "compliance.rules",
-    "marketplace.licensing",
+    "licensing",
     "marketplace",
 ]
 
@@ -79,7 +82,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "accounts.context_processors.active_organization",
+                "marketplace.accounts.context_processors.active_organization",
             ],
         },
     },
@@ -122,7 +125,7 @@ GUARDIAN_MONKEY_PATCH_USER = False
 LOGIN_RATE_LIMIT = env.str("LOGIN_RATE_LIMIT", default="10/m")
 SIGNUP_RATE_LIMIT = env.str("SIGNUP_RATE_LIMIT", default="5/h")
 RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
-RATELIMIT_VIEW = "accounts.views.rate_limited"
+RATELIMIT_VIEW = "marketplace.accounts.views.rate_limited"
 API_TOKEN_MAX_DAYS = env.int("API_TOKEN_MAX_DAYS", default=365)
 
 # --- Internationalisation -----------------------------------------------------------------
@@ -178,7 +181,7 @@ X_FRAME_OPTIONS = "DENY"
 # --- REST framework -----------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "accounts.authentication.BearerTokenAuthentication",
+        "marketplace.accounts.authentication.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
@@ -209,7 +212,7 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "ENUM_NAME_OVERRIDES": {
         "JurisdictionEnum": "accounts.jurisdictions.JURISDICTION_CHOICES",
-        "ProductStatusEnum": "marketplace.catalogue.models.DataProduct.Status",
+        "ProductStatusEnum": "catalogue.models.DataProduct.Status",
         "StageStatusEnum": "compliance.models.StageReview.Status",
         "CaseStatusEnum": "compliance.models.ReviewCase.Status",
     },

@@ -6,10 +6,10 @@ from marketplace import views
 from marketplace.catalogue.api import catalogue_dcat
 
 api_v1 = [
-    path("", include("accounts.api_urls")),
+    path("", include("marketplace.accounts.api_urls")),
     path("", include("marketplace.catalogue.api_urls")),
-    path("", include("compliance.rules.api_urls")),
-    path("", include("compliance.api_urls")),
+    path("", include("marketplace.compliance.rules.api_urls")),
+    path("", include("marketplace.compliance.api_urls")),
     path("", include("marketplace.licensing.api_urls")),
 ]
 
@@ -22,10 +22,10 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("accounts/", include("accounts.urls")),
+    path("accounts/", include("marketplace.accounts.urls")),
     path("catalogue/", include("marketplace.catalogue.urls")),
     path("catalogue.jsonld", catalogue_dcat, name="catalogue-dcat"),
-    path("compliance/", include("compliance.rules.urls")),
+    path("compliance/", include("marketplace.compliance.rules.urls")),
     path("licences/", include("marketplace.licensing.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),

@@ -76,7 +76,7 @@ def reference_data(django_db_blocker):
     from accounts.roles import sync_staff_groups
 
     seeding_migrations = [
-        "marketplace.catalogue.migrations.0002_taxonomy_and_search_index",
+        "catalogue.migrations.0002_taxonomy_and_search_index",
         "compliance.migrations.0002_default_pipeline",
         "compliance.rules.migrations.0002_seed_rule_sets",
     ]

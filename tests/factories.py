@@ -5,8 +5,8 @@ from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.models import Membership, Organization, User
-from marketplace.catalogue import services as catalogue_services
-from marketplace.catalogue.models import (
+from catalogue import services as catalogue_services
+from catalogue.models import (
     Category,
     DataProduct,
     Offer,

@@ -104,7 +104,7 @@ from email_validator import EmailNotValidError, validate_email
 from phonenumbers import Leniency, PhoneNumberFormat, PhoneNumberType
 from stdnum import luhn
 
-from compliance.checks.csvstream import DEFAULT_ENCODING, iter_csv
+from kernel.tabular.csvstream import DEFAULT_ENCODING, iter_csv
 
 CN_RESIDENT_ID = "cn_resident_id"
 MY_NRIC = "my_nric"
@@ -656,7 +656,7 @@ def scan_csv(
 ) -> PiiScanResult:
     """Scan every row of a CSV stream, one row in memory at a time.
 
-    Raises ``compliance.checks.csvstream.CsvFormatError`` (naming the line) if the file is
+    Raises ``kernel.tabular.csvstream.CsvFormatError`` (naming the line) if the file is
     not well-formed CSV; findings up to that point are not returned.
     """
     header, rows = iter_csv(stream, encoding)

@@ -3,9 +3,9 @@
 from collections import Counter
 
 from compliance.checks.context import CheckContext, FindingData, blocking, info, warning
-from compliance.checks.csvstream import CsvFormatError, iter_csv
 from compliance.checks.pii import scan_csv
-from marketplace.catalogue.schema import (
+from kernel.tabular.csvstream import CsvFormatError, iter_csv
+from kernel.tabular.schema import (
     CsvValidationError,
     SchemaError,
     validate_csv,

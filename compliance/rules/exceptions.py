@@ -4,7 +4,7 @@ from collections.abc import Mapping
 
 from django.utils.translation import gettext as _
 
-from accounts.exceptions import Conflict, InvalidInput
+from kernel.exceptions import Conflict, InvalidInput
 
 
 class InvalidFacts(InvalidInput):

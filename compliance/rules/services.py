@@ -18,12 +18,12 @@ from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.exceptions import Conflict, InvalidInput, InvalidTransition
 from accounts.models import Organization, User
-from compliance.ledger.services import audit_record
 from compliance.rules import engine, selectors
 from compliance.rules.exceptions import InvalidFacts, RuleSetNotEditable
 from compliance.rules.models import Rule, RuleSet, TransferAssessment
+from kernel.exceptions import Conflict, InvalidInput, InvalidTransition
+from kernel.ledger.services import audit_record
 
 S = RuleSet.Status
 TRANSITIONS: dict[str, set[str]] = {

@@ -2,7 +2,7 @@
 
     {"error": {"code": "...", "message": "...", "fields": {"name": ["..."]}}}
 
-Domain exceptions (accounts.exceptions.DomainError and subclasses) become 4xx here, in one
+Domain exceptions (kernel.exceptions.DomainError and subclasses) become 4xx here, in one
 place, so views and viewsets never translate them by hand.
 """
 
@@ -15,7 +15,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from accounts.exceptions import DomainError
+from kernel.exceptions import DomainError
 
 
 def _flatten(detail) -> tuple[str, dict]:

@@ -1,1 +1,0 @@
-"""Data products, versions and offers; the catalogue buyers browse; the provider dashboard."""

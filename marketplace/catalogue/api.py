@@ -24,13 +24,14 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from accounts.exceptions import PermissionDenied
 from accounts.selectors import active_organization
+from catalogue import selectors, services
+from catalogue.models import Category, DataProduct, Offer, ProductVersion, Purpose
 from compliance.services import review_submit
+from kernel.exceptions import PermissionDenied
 from marketplace.api.pagination import PageNumberPagination
-from marketplace.catalogue import dcat, selectors, services
+from marketplace.catalogue import dcat
 from marketplace.catalogue.filters import CatalogueFilterSet
-from marketplace.catalogue.models import Category, DataProduct, Offer, ProductVersion, Purpose
 from marketplace.catalogue.serializers import (
     FACETS_SCHEMA,
     CategorySerializer,

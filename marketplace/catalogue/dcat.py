@@ -16,7 +16,7 @@ from datetime import datetime
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, ODRL2, RDF, SKOS, XSD
 
-from marketplace.catalogue.models import DataProduct, Offer, ProductVersion
+from catalogue.models import DataProduct, Offer, ProductVersion
 
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
 DCAT_VERSION = URIRef(f"{DCAT}version")  # DCAT 3 term, not in rdflib's closed namespace yet

@@ -11,8 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
 from accounts.jurisdictions import JURISDICTION_CHOICES
-from marketplace.catalogue.models import DataProduct, ProductVersion
-from marketplace.catalogue.selectors import (
+from catalogue.models import DataProduct, ProductVersion
+from catalogue.selectors import (
     PRICE_BANDS,
     SORTS,
     CatalogueQuery,

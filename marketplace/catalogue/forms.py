@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.jurisdictions import JURISDICTION_CHOICES
-from marketplace.catalogue.models import Category, Offer, ProductVersion, Purpose, VersionAttachment
+from catalogue.models import Category, Offer, ProductVersion, Purpose, VersionAttachment
 
 
 class ProductForm(forms.Form):

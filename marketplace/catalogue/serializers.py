@@ -12,12 +12,12 @@ from rest_framework import serializers
 
 from accounts.jurisdictions import JURISDICTION_CHOICES
 from accounts.models import Organization
-from compliance.checks.csvstream import CsvFormatError, iter_csv
+from catalogue.models import Category, DataProduct, Offer, ProductVersion, Purpose
+from catalogue.selectors import version_history
+from catalogue.services import version_readiness_problems
+from kernel.tabular.csvstream import CsvFormatError, iter_csv
+from kernel.tabular.schema import neutralise_rows
 from marketplace.catalogue.markdown import render_markdown
-from marketplace.catalogue.models import Category, DataProduct, Offer, ProductVersion, Purpose
-from marketplace.catalogue.schema import neutralise_rows
-from marketplace.catalogue.selectors import version_history
-from marketplace.catalogue.services import version_readiness_problems
 
 SAMPLE_PREVIEW_ROWS = 10
 JURISDICTION_HELP = "ISO 3166-1 alpha-2 code, one of: " + ", ".join(

@@ -13,13 +13,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.exceptions import DomainError
 from accounts.selectors import active_organization
+from catalogue import selectors, services
+from catalogue.models import DataProduct, Offer, ProductVersion
 from compliance import selectors as review_selectors
 from compliance import services as review_services
-from compliance.ledger.selectors import events_for_object
 from compliance.services import review_submit
-from marketplace.catalogue import selectors, services
+from kernel.exceptions import DomainError
+from kernel.ledger.selectors import events_for_object
 from marketplace.catalogue.forms import (
     DelistForm,
     EvidenceForm,
@@ -28,7 +29,6 @@ from marketplace.catalogue.forms import (
     UploadForm,
     VersionForm,
 )
-from marketplace.catalogue.models import DataProduct, Offer, ProductVersion
 
 PAGE_SIZE = 12
 PREVIEW_ROWS = 10

@@ -1,1 +1,0 @@
-"""Licence requests, licences, usage policies, access grants, metering and the query engine."""

@@ -6,9 +6,9 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from accounts.exceptions import DomainError
-from marketplace.licensing import services
-from marketplace.licensing.models import Licence, LicenceRequest, UsageRecord
+from kernel.exceptions import DomainError
+from licensing import services
+from licensing.models import Licence, LicenceRequest, UsageRecord
 
 
 class TransferDecisionForm(forms.ModelForm):

@@ -16,13 +16,13 @@ from rest_framework.views import APIView
 
 from accounts.models import ApiToken
 from accounts.selectors import active_organization
-from compliance.ledger.services import audit_record
-from marketplace.catalogue.models import DataProduct, Offer
-from marketplace.catalogue.schema import neutralise_formula
-from marketplace.catalogue.selectors import products_visible_to
-from marketplace.licensing import selectors, services
-from marketplace.licensing.models import LicenceRequest
-from marketplace.licensing.query import QueryError, parse_query, run_query
+from catalogue.models import DataProduct, Offer
+from catalogue.selectors import products_visible_to
+from kernel.ledger.services import audit_record
+from kernel.tabular.schema import neutralise_formula
+from licensing import selectors, services
+from licensing.models import LicenceRequest
+from licensing.query import QueryError, parse_query, run_query
 from marketplace.licensing.serializers import (
     EvidenceUploadSerializer,
     LicenceRequestCreateSerializer,
@@ -196,7 +196,7 @@ class LicenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
-            from marketplace.licensing.models import Licence
+            from licensing.models import Licence
 
             return Licence.objects.none()
         return selectors.licences_visible_to(
@@ -252,7 +252,7 @@ class UsageViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
-            from marketplace.licensing.models import UsageRecord
+            from licensing.models import UsageRecord
 
             return UsageRecord.objects.none()
         qs = selectors.usage_visible_to(self.request.user, active_organization(self.request))

@@ -5,9 +5,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.jurisdictions import jurisdiction_name
+from catalogue.models import Purpose
 from compliance.rules.models import Mechanism
-from marketplace.catalogue.models import Purpose
-from marketplace.licensing.query import AGGREGATE_FUNCTIONS
+from licensing.query import AGGREGATE_FUNCTIONS
 
 
 def _purpose_choices(codes: list[str]) -> list[tuple[str, str]]:

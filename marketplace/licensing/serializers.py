@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from accounts.jurisdictions import JURISDICTION_CHOICES
-from marketplace.licensing.models import Licence, LicenceRequest, RequestEvidence, UsageRecord
+from licensing.models import Licence, LicenceRequest, RequestEvidence, UsageRecord
 
 
 class AssessmentSerializer(serializers.Serializer):

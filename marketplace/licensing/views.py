@@ -15,13 +15,15 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.exceptions import DomainError
 from accounts.selectors import active_organization
+from catalogue.models import DataProduct
+from catalogue.selectors import products_visible_to
 from compliance.rules.models import Decision, Mechanism, Obligation
-from marketplace.catalogue.models import DataProduct
-from marketplace.catalogue.selectors import products_visible_to
-from marketplace.licensing import selectors, services
-from marketplace.licensing.exceptions import NoLiveLicence, QuotaExceeded
+from kernel.exceptions import DomainError
+from licensing import selectors, services
+from licensing.exceptions import NoLiveLicence, QuotaExceeded
+from licensing.models import Licence, LicenceRequest
+from licensing.query import DatasetUnavailable, QueryError, parse_query
 from marketplace.licensing.forms import (
     DecisionForm,
     EvidenceForm,
@@ -29,8 +31,6 @@ from marketplace.licensing.forms import (
     RevokeForm,
     TryQueryForm,
 )
-from marketplace.licensing.models import Licence, LicenceRequest
-from marketplace.licensing.query import DatasetUnavailable, QueryError, parse_query
 
 R = LicenceRequest.Status
 

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from accounts import roles
 from accounts.models import Organization
-from compliance.ledger.models import AuditEvent
+from kernel.ledger.models import AuditEvent
 from tests.factories import OrganizationFactory, UserFactory, member_of
 
 pytestmark = pytest.mark.django_db
@@ -80,8 +80,8 @@ def test_verification_status_is_not_editable_directly(client):
 
 
 def test_a_reviewer_cannot_verify(client):
-    from accounts.exceptions import PermissionDenied
     from accounts.services import organization_set_verification
+    from kernel.exceptions import PermissionDenied
 
     org = OrganizationFactory(verification_status="pending")
     with pytest.raises(PermissionDenied):

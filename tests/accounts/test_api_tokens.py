@@ -105,7 +105,7 @@ def test_token_stops_working_when_its_owner_leaves_the_organisation(api_client):
 
 
 def test_cannot_create_a_token_for_an_organisation_one_does_not_belong_to():
-    from accounts.exceptions import PermissionDenied
+    from kernel.exceptions import PermissionDenied
 
     org_a, org_b = OrganizationFactory(), OrganizationFactory()
     user = member_of(org_a)

@@ -7,8 +7,8 @@ from rest_framework.test import APIClient
 
 from accounts.models import Organization
 from accounts.services import api_token_create
-from marketplace.catalogue import services
-from marketplace.catalogue.models import DataProduct
+from catalogue import services
+from catalogue.models import DataProduct
 from tests.conftest import bearer
 from tests.factories import (
     FOOTFALL_SCHEMA,

@@ -10,7 +10,8 @@ from rdflib import Graph, Literal, URIRef
 from rdflib import namespace as ns
 
 from accounts.jurisdictions import JURISDICTION_CODES
-from marketplace.catalogue import dcat, services
+from catalogue import services
+from marketplace.catalogue import dcat
 from tests.factories import (
     OrganizationFactory,
     add_offer,

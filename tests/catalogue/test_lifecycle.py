@@ -2,16 +2,16 @@
 
 import pytest
 
-from accounts.exceptions import InvalidTransition
-from compliance.ledger.models import AuditEvent
-from marketplace.catalogue import services
-from marketplace.catalogue.models import (
+from catalogue import services
+from catalogue.models import (
     PRODUCT_STATUSES,
     VERSION_STATES,
     DataProduct,
     ProductVersion,
 )
-from marketplace.catalogue.services import TRANSITIONS, VERSION_TRANSITIONS
+from catalogue.services import TRANSITIONS, VERSION_TRANSITIONS
+from kernel.exceptions import InvalidTransition
+from kernel.ledger.models import AuditEvent
 from tests.factories import OrganizationFactory, draft_product, listed_product, member_of
 
 pytestmark = pytest.mark.django_db
@@ -101,7 +101,7 @@ def test_submit_freezes_the_version_and_moves_a_first_product_to_submitted():
 
 
 def test_submit_refuses_an_incomplete_version_and_says_why():
-    from accounts.exceptions import InvalidInput
+    from kernel.exceptions import InvalidInput
 
     org = OrganizationFactory()
     actor = member_of(org)
@@ -133,7 +133,7 @@ def test_a_new_version_of_a_listed_product_keeps_the_listed_one_live():
     product.refresh_from_db()
     assert product.status == "listed" and product.listed_version == live
     # Only one version may be open at a time.
-    from accounts.exceptions import Conflict
+    from kernel.exceptions import Conflict
 
     with pytest.raises(Conflict):
         services.version_create_next(product=product, actor=actor)
@@ -144,7 +144,7 @@ def test_a_new_version_of_a_listed_product_keeps_the_listed_one_live():
 
 
 def test_delist_needs_a_reason_and_is_final():
-    from accounts.exceptions import InvalidInput
+    from kernel.exceptions import InvalidInput
 
     product = listed_product()
     actor = product.provider.memberships.first().user
@@ -158,7 +158,7 @@ def test_delist_needs_a_reason_and_is_final():
 
 
 def test_only_verified_provider_members_write():
-    from accounts.exceptions import PermissionDenied
+    from kernel.exceptions import PermissionDenied
 
     pending = OrganizationFactory(verification_status="pending")
     with pytest.raises(PermissionDenied, match="verified"):

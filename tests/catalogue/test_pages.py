@@ -5,8 +5,8 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from marketplace.catalogue import services
-from marketplace.catalogue.models import DataProduct
+from catalogue import services
+from catalogue.models import DataProduct
 from tests.factories import (
     OrganizationFactory,
     add_offer,

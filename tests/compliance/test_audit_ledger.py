@@ -7,9 +7,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
-from compliance.ledger.models import AuditEvent
-from compliance.ledger.selectors import ledger_first_problem
-from compliance.ledger.services import audit_record
+from kernel.ledger.models import AuditEvent
+from kernel.ledger.selectors import ledger_first_problem
+from kernel.ledger.services import audit_record
 from tests.factories import OrganizationFactory, UserFactory
 
 

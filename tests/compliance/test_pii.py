@@ -12,7 +12,6 @@ from datetime import date, timedelta
 
 import pytest
 
-from compliance.checks.csvstream import CsvFormatError, iter_csv
 from compliance.checks.pii import (
     KINDS,
     PiiFinding,
@@ -28,6 +27,7 @@ from compliance.checks.pii import (
     scan_csv,
     scan_rows,
 )
+from kernel.tabular.csvstream import CsvFormatError, iter_csv
 
 # --- vector builders (deliberately not reusing the module's helpers) -----------------------
 

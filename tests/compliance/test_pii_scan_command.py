@@ -7,7 +7,7 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
-from compliance.management.commands import pii_scan as command_module
+from marketplace.management.commands import pii_scan as command_module
 
 
 def cn_resident_id(first17: str = "44030519880808123") -> str:

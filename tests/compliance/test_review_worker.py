@@ -10,12 +10,12 @@ import uuid
 import pytest
 from django.db import connection
 
-from accounts.exceptions import Conflict
+from catalogue import services as catalogue
+from catalogue.models import DataProduct
 from compliance import services
-from compliance.ledger.models import AuditEvent
 from compliance.models import CheckRun, Finding, Pipeline, PipelineStage, StageReview
-from marketplace.catalogue import services as catalogue
-from marketplace.catalogue.models import DataProduct
+from kernel.exceptions import Conflict
+from kernel.ledger.models import AuditEvent
 from tests.conftest import start_worker, stop_worker, wait_for_worker
 from tests.factories import (
     OrganizationFactory,
@@ -67,7 +67,7 @@ def test_the_whole_flow_through_a_real_worker(celery_worker_proc, settings):
     product.refresh_from_db()
     assert product.status == "listed" and product.listed_version_id == case.version_id
     # The worker's writes are on the same hash chain as ours.
-    from compliance.ledger.selectors import ledger_first_problem
+    from kernel.ledger.selectors import ledger_first_problem
 
     assert ledger_first_problem() is None
     assert AuditEvent.objects.filter(action="review.stage.checked").count() == 3

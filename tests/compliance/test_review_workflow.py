@@ -3,12 +3,12 @@
 import pytest
 from django.core import mail
 
-from accounts.exceptions import Conflict, InvalidInput, InvalidTransition, PermissionDenied
+from catalogue import services as catalogue
+from catalogue.models import DataProduct
 from compliance import services
 from compliance.models import CheckRun, Finding, Notification, StageReview
 from compliance.services import STAGE_TRANSITIONS
-from marketplace.catalogue import services as catalogue
-from marketplace.catalogue.models import DataProduct
+from kernel.exceptions import Conflict, InvalidInput, InvalidTransition, PermissionDenied
 from tests.factories import (
     OrganizationFactory,
     add_offer,
@@ -167,7 +167,7 @@ def test_personal_data_in_a_non_personal_product_blocks_until_overridden(
     )
     technical.refresh_from_db()
     assert technical.status == "approved" and "public contact" in technical.override_note
-    from compliance.ledger.models import AuditEvent
+    from kernel.ledger.models import AuditEvent
 
     event = AuditEvent.objects.filter(
         action="review.stage.approved", object_id=str(technical.pk)

@@ -16,9 +16,9 @@ from rest_framework.test import APIClient
 
 from accounts.services import api_token_create
 from compliance.rules import engine
-from compliance.rules.forms import EXEMPTION_CHOICES, RECIPIENT_TYPE_CHOICES
 from compliance.rules.models import RuleSet, TransferAssessment
-from compliance.rules.serializers import DATA_CATEGORY_CHOICES
+from marketplace.compliance.rules.forms import EXEMPTION_CHOICES, RECIPIENT_TYPE_CHOICES
+from marketplace.compliance.rules.serializers import DATA_CATEGORY_CHOICES
 from tests.conftest import bearer
 from tests.factories import OrganizationFactory, UserFactory, member_of
 

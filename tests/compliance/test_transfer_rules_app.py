@@ -11,13 +11,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts.exceptions import InvalidInput, InvalidTransition
 from accounts.roles import COMPLIANCE_REVIEWER
-from compliance.ledger.models import AuditEvent
 from compliance.rules import engine, selectors, services
 from compliance.rules.exceptions import InvalidFacts, RuleSetNotEditable
 from compliance.rules.models import Decision, Mechanism, Obligation, Rule, RuleSet
 from compliance.rules.seed import SEED_RULE_SETS, seed_rule_sets
+from kernel.exceptions import InvalidInput, InvalidTransition
+from kernel.ledger.models import AuditEvent
 from tests.factories import OrganizationFactory, UserFactory, member_of, reviewer
 
 pytestmark = pytest.mark.django_db
@@ -289,7 +289,7 @@ def test_new_version_copies_the_rules_into_a_draft():
 
 
 def test_a_version_number_is_unique_per_jurisdiction():
-    from accounts.exceptions import Conflict
+    from kernel.exceptions import Conflict
 
     with pytest.raises(Conflict) as caught:
         services.rule_set_new_version(
@@ -417,7 +417,7 @@ def test_rule_edits_are_validated_by_the_engine():
 
 
 def test_publishing_in_the_past_or_before_the_current_version_is_refused():
-    from accounts.exceptions import Conflict
+    from kernel.exceptions import Conflict
 
     past = services.rule_set_new_version(
         rule_set=rule_set("SG", "2021.1"),
@@ -765,7 +765,7 @@ def test_admin_adds_a_draft_rule_set_with_a_rule(client):
 
 
 def test_a_domain_error_while_saving_in_the_admin_is_a_message_not_a_500(client, monkeypatch):
-    from accounts.exceptions import Conflict
+    from kernel.exceptions import Conflict
 
     staff = compliance_staff()
     client.force_login(staff)

@@ -11,10 +11,10 @@ from pyld import jsonld
 
 from accounts.services import api_token_create
 from compliance.models import Pipeline  # noqa: F401 - reference data comes with migrations
-from marketplace.licensing import services
-from marketplace.licensing.models import Licence, LicenceRequest, UsageRecord
-from marketplace.licensing.odrl import ODRL_CONTEXT, ODRL_CONTEXT_URL
-from marketplace.licensing.tasks import expire_licences
+from licensing import services
+from licensing.models import Licence, LicenceRequest, UsageRecord
+from licensing.odrl import ODRL_CONTEXT, ODRL_CONTEXT_URL
+from licensing.tasks import expire_licences
 from tests.conftest import bearer
 from tests.factories import OrganizationFactory, listed_product, member_of, reviewer
 
@@ -102,7 +102,7 @@ def test_end_to_end_through_the_api(api_client, market):
     assert listed[0]["quota_used"] == 1 and listed[0]["status"] == "active"
     assert b.get("/api/v1/usage/").json()["results"][0]["kind"] == "query"
     assert p.get("/api/v1/usage/").json()["results"][0]["organization"] == buyer.slug
-    from compliance.ledger.models import AuditEvent
+    from kernel.ledger.models import AuditEvent
 
     assert AuditEvent.objects.filter(action="licensing.access.query").count() == 1
 

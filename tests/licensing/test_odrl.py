@@ -9,7 +9,7 @@ import pytest
 from pyld import jsonld
 from rdflib import RDF, Graph, Literal, Namespace, URIRef
 
-from marketplace.licensing.odrl import (
+from licensing.odrl import (
     ODRL_CONTEXT,
     ODRL_CONTEXT_URL,
     LicenceFacts,

@@ -8,8 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Organization
-from marketplace.licensing import services
-from marketplace.licensing.models import Licence, LicenceRequest, UsageRecord
+from licensing import services
+from licensing.models import Licence, LicenceRequest, UsageRecord
 from tests.factories import OrganizationFactory, csv_upload, listed_product, member_of
 
 pytestmark = pytest.mark.django_db

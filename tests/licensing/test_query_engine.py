@@ -10,17 +10,17 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from marketplace.catalogue import services as catalogue_services
-from marketplace.catalogue.models import ProductVersion
-from marketplace.licensing import datasets
-from marketplace.licensing.datasets import (
+from catalogue import services as catalogue_services
+from catalogue.models import ProductVersion
+from licensing import datasets
+from licensing.datasets import (
     REGISTRY_TABLE,
     DatasetUnavailable,
     dataset_table_name,
     drop_dataset_table,
     ensure_dataset_table,
 )
-from marketplace.licensing.query import (
+from licensing.query import (
     DEFAULT_LIMIT,
     Aggregate,
     Query,

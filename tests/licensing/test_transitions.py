@@ -2,9 +2,9 @@
 
 import pytest
 
-from accounts.exceptions import InvalidTransition
-from marketplace.licensing.models import Licence, LicenceRequest
-from marketplace.licensing.services import LICENCE_TRANSITIONS, REQUEST_TRANSITIONS, _move
+from kernel.exceptions import InvalidTransition
+from licensing.models import Licence, LicenceRequest
+from licensing.services import LICENCE_TRANSITIONS, REQUEST_TRANSITIONS, _move
 
 REQUEST_STATES = list(LicenceRequest.Status.values)
 LICENCE_STATES = list(Licence.Status.values)
@@ -56,8 +56,8 @@ def test_every_licence_move(before, after):
 def test_a_decided_request_cannot_be_withdrawn_or_decided_again():
     from django.utils import timezone
 
-    from accounts.exceptions import Conflict
-    from marketplace.licensing import services
+    from kernel.exceptions import Conflict
+    from licensing import services
     from tests.factories import OrganizationFactory, listed_product, member_of
 
     product = listed_product()

@@ -6,10 +6,10 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from accounts.models import Organization, User
-from compliance.ledger.models import AuditEvent
-from compliance.ledger.selectors import ledger_first_problem
+from catalogue.models import DataProduct
 from compliance.models import ReviewCase, StageReview
-from marketplace.catalogue.models import DataProduct
+from kernel.ledger.models import AuditEvent
+from kernel.ledger.selectors import ledger_first_problem
 
 
 def test_refuses_to_seed_known_passwords_when_debug_is_off(settings):

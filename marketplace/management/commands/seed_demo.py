@@ -2,10 +2,10 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.test.utils import override_settings
 
-from accounts.demo import seed_accounts
-from compliance.demo import seed_reviews
-from marketplace.catalogue.demo import seed_products
-from marketplace.licensing.demo import seed_licensing
+from marketplace.demo.accounts import seed_accounts
+from marketplace.demo.catalogue import seed_products
+from marketplace.demo.licensing import seed_licensing
+from marketplace.demo.reviews import seed_reviews
 
 
 class Command(BaseCommand):

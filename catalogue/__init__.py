@@ -1,0 +1,1 @@
+"""Data products, versions and offers; the catalogue buyers browse; the provider dashboard."""

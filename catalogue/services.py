@@ -1,0 +1,752 @@
+"""Writes of the catalogue: products, versions, uploads, offers and the product lifecycle."""
+
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.files.base import File
+from django.core.files.uploadedfile import UploadedFile
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from accounts.jurisdictions import JURISDICTION_CODES
+from accounts.models import Membership, Organization, User
+from catalogue.models import (
+    Category,
+    DataProduct,
+    Offer,
+    ProductVersion,
+    Purpose,
+    VersionAttachment,
+)
+from kernel.exceptions import Conflict, InvalidInput, InvalidTransition, PermissionDenied
+from kernel.ledger.services import audit_record
+from kernel.tabular.schema import (
+    CsvValidationError,
+    SchemaError,
+    validate_csv,
+    validate_schema,
+)
+
+S = DataProduct.Status
+TRANSITIONS: dict[str, set[str]] = {
+    S.DRAFT: {S.SUBMITTED},
+    S.SUBMITTED: {S.IN_REVIEW},
+    S.IN_REVIEW: {S.CHANGES_REQUESTED, S.LISTED, S.REJECTED},
+    S.CHANGES_REQUESTED: {S.SUBMITTED},
+    S.LISTED: {S.SUSPENDED, S.DELISTED},
+    S.SUSPENDED: {S.LISTED, S.DELISTED},
+    S.DELISTED: set(),
+    S.REJECTED: set(),
+}
+
+V = ProductVersion.State
+VERSION_TRANSITIONS: dict[str, set[str]] = {
+    V.DRAFT: {V.SUBMITTED, V.WITHDRAWN},
+    V.SUBMITTED: {V.APPROVED, V.CHANGES_REQUESTED, V.REJECTED},
+    V.APPROVED: set(),
+    V.CHANGES_REQUESTED: set(),
+    V.REJECTED: set(),
+    V.WITHDRAWN: set(),
+}
+
+PRODUCT_FIELDS = {"title", "summary", "category", "tags", "origin_jurisdiction"}
+VERSION_FIELDS = {
+    "description",
+    "data_categories",
+    "important_data",
+    "data_subject_count",
+    "anonymised",
+    "min_group_size",
+    "update_frequency",
+    "delivery_mode",
+    "schema",
+    "lawful_basis",
+    "rights_confirmed",
+    "consent_evidence",
+    "exporter_ciio",
+    "important_data_notification",
+    "free_trade_zone",
+    "change_note",
+}
+# Copied into a new version; the files are shared until the provider uploads new ones
+# (stored files are never overwritten, each upload gets a new name).
+COPIED_VERSION_FIELDS = VERSION_FIELDS - {"change_note"} | {
+    "sample",
+    "sample_rows",
+    "dataset",
+    "dataset_rows",
+    "dataset_bytes",
+    "sensitivity",
+}
+SENSITIVITY_ORDER = ["non_personal", "personal", "sensitive_personal"]
+
+
+# --- guards -------------------------------------------------------------------------------
+
+
+def require_provider_member(*, user: User, organization: Organization) -> None:
+    """The user acts for a verified provider organisation they belong to."""
+    if not Membership.objects.filter(user=user, organization=organization).exists():
+        raise PermissionDenied(_("You are not a member of this organisation."))
+    if not organization.is_provider:
+        raise PermissionDenied(_("Only provider organisations can list data products."))
+    if not organization.is_verified:
+        raise PermissionDenied(
+            _("Your organisation must be verified by the exchange before it can list products.")
+        )
+
+
+def _require_owner(*, user: User, product: DataProduct) -> None:
+    require_provider_member(user=user, organization=product.provider)
+
+
+def _move(product: DataProduct, to: str) -> str:
+    before = product.status
+    if to not in TRANSITIONS.get(before, set()):
+        raise InvalidTransition(
+            _("A product cannot go from “%(before)s” to “%(after)s”.")
+            % {"before": S(before).label, "after": S(to).label}
+        )
+    product.status = to
+    return before
+
+
+def _move_version(version: ProductVersion, to: str) -> str:
+    before = version.state
+    if to not in VERSION_TRANSITIONS.get(before, set()):
+        raise InvalidTransition(
+            _("Version %(n)s cannot go from “%(before)s” to “%(after)s”.")
+            % {"n": version.number, "before": V(before).label, "after": V(to).label}
+        )
+    version.state = to
+    return before
+
+
+def _locked_product(product: DataProduct) -> DataProduct:
+    return DataProduct.objects.select_for_update().get(pk=product.pk)
+
+
+def _locked_version(version: ProductVersion) -> ProductVersion:
+    return (
+        ProductVersion.objects.select_for_update(of=("self",))
+        .select_related("product")
+        .get(pk=version.pk)
+    )
+
+
+# --- products and versions ----------------------------------------------------------------
+
+
+def _unique_product_slug(title: str, provider: Organization) -> str:
+    # Titles in scripts slugify() cannot spell (Chinese, Thai) fall back to the provider.
+    base = slugify(title)[:80] or f"{provider.slug}-product"[:80]
+    slug, n = base, 2
+    while DataProduct.objects.filter(slug=slug).exists():
+        slug = f"{base}-{n}"
+        n += 1
+    return slug
+
+
+def _clean_tags(tags: Iterable[str] | str) -> list[str]:
+    if isinstance(tags, str):
+        tags = tags.split(",")
+    seen: list[str] = []
+    for tag in tags:
+        tag = str(tag).strip().lower()[:40]
+        if tag and tag not in seen:
+            seen.append(tag)
+    if len(seen) > 15:
+        raise InvalidInput(_("At most 15 tags."), field="tags")
+    return seen
+
+
+def _check_jurisdiction(code: str, field: str) -> str:
+    code = (code or "").upper()
+    if code not in JURISDICTION_CODES:
+        raise InvalidInput(_("Unknown jurisdiction “%(code)s”.") % {"code": code}, field=field)
+    return code
+
+
+def product_create(
+    *,
+    provider: Organization,
+    actor: User,
+    title: str,
+    summary: str,
+    category: Category,
+    origin_jurisdiction: str,
+    tags: Iterable[str] | str = (),
+    slug: str | None = None,
+) -> DataProduct:
+    """A new draft product with its first (draft) version."""
+    require_provider_member(user=actor, organization=provider)
+    if not title.strip():
+        raise InvalidInput(_("A title is required."), field="title")
+    with transaction.atomic():
+        product = DataProduct.objects.create(
+            provider=provider,
+            slug=slug or _unique_product_slug(title, provider),
+            title=title.strip(),
+            summary=summary.strip(),
+            category=category,
+            tags=_clean_tags(tags),
+            origin_jurisdiction=_check_jurisdiction(origin_jurisdiction, "origin_jurisdiction"),
+        )
+        version = ProductVersion.objects.create(product=product, number=1, created_by=actor)
+        audit_record(
+            action="catalogue.product.created",
+            actor=actor,
+            organization=provider,
+            obj=product,
+            after={"title": product.title, "version": version.number},
+        )
+    return product
+
+
+def product_update(*, product: DataProduct, actor: User, **fields: Any) -> DataProduct:
+    """Edits the product's own fields while it is a draft or back with the provider.
+
+    Once reviewed and listed, what buyers see changes only through a new reviewed version.
+    """
+    _require_owner(user=actor, product=product)
+    unknown = set(fields) - PRODUCT_FIELDS
+    if unknown:
+        raise InvalidInput(_("These fields cannot be changed: %s") % ", ".join(sorted(unknown)))
+    with transaction.atomic():
+        product = _locked_product(product)
+        if product.status not in (S.DRAFT, S.CHANGES_REQUESTED):
+            raise InvalidTransition(
+                _("The product's details can change only while it is a draft or back with you.")
+            )
+        if "tags" in fields:
+            fields["tags"] = _clean_tags(fields["tags"])
+        if "origin_jurisdiction" in fields:
+            fields["origin_jurisdiction"] = _check_jurisdiction(
+                fields["origin_jurisdiction"], "origin_jurisdiction"
+            )
+        before = {k: _plain(getattr(product, k)) for k in fields}
+        for name, value in fields.items():
+            setattr(product, name, value)
+        product.save(update_fields=[*fields, "updated_at"])
+        audit_record(
+            action="catalogue.product.updated",
+            actor=actor,
+            organization=product.provider,
+            obj=product,
+            before=before,
+            after={k: _plain(v) for k, v in fields.items()},
+        )
+    return product
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Category):
+        return value.slug
+    return value
+
+
+def _sensitivity(categories: list[str]) -> str:
+    return max(categories, key=SENSITIVITY_ORDER.index) if categories else "non_personal"
+
+
+def version_update(*, version: ProductVersion, actor: User, **fields: Any) -> ProductVersion:
+    """Edits a draft version. Submitted versions are immutable."""
+    _require_owner(user=actor, product=version.product)
+    unknown = set(fields) - VERSION_FIELDS
+    if unknown:
+        raise InvalidInput(_("These fields cannot be changed: %s") % ", ".join(sorted(unknown)))
+    if "schema" in fields:
+        try:
+            fields["schema"] = validate_schema(fields["schema"])
+        except SchemaError as exc:
+            raise InvalidInput(" ".join(exc.errors), field="schema") from exc
+    if "data_categories" in fields:
+        categories = [c for c in SENSITIVITY_ORDER if c in set(fields["data_categories"] or [])]
+        if not categories or len(categories) != len(set(fields["data_categories"])):
+            raise InvalidInput(
+                _("Choose one or more of: non_personal, personal, sensitive_personal."),
+                field="data_categories",
+            )
+        fields["data_categories"] = categories
+    if "min_group_size" in fields and not (2 <= int(fields["min_group_size"]) <= 10000):
+        raise InvalidInput(_("k must be between 2 and 10,000."), field="min_group_size")
+    for choice_field, choices in (
+        ("delivery_mode", ProductVersion.DeliveryMode.values),
+        ("update_frequency", ProductVersion.UpdateFrequency.values),
+    ):
+        if choice_field in fields and fields[choice_field] not in choices:
+            raise InvalidInput(_("Not a valid choice."), field=choice_field)
+    with transaction.atomic():
+        version = _locked_version(version)
+        if not version.is_editable:
+            raise InvalidTransition(
+                _("Version %(n)s is %(state)s and can no longer be edited.")
+                % {"n": version.number, "state": version.get_state_display().lower()}
+            )
+        schema_changed = "schema" in fields and fields["schema"] != version.schema
+        for name, value in fields.items():
+            setattr(version, name, value)
+        update = [*fields, "updated_at"]
+        if "data_categories" in fields:
+            version.sensitivity = _sensitivity(version.data_categories)
+            update.append("sensitivity")
+        if schema_changed and (version.sample or version.dataset):
+            # Files checked against the old schema no longer prove anything: upload again.
+            version.sample, version.sample_rows = "", 0
+            version.dataset, version.dataset_rows, version.dataset_bytes = "", 0, 0
+            update += ["sample", "sample_rows", "dataset", "dataset_rows", "dataset_bytes"]
+        version.save(update_fields=update)
+        audit_record(
+            action="catalogue.version.updated",
+            actor=actor,
+            organization=version.product.provider,
+            obj=version,
+            after={"fields": sorted(fields)},
+        )
+    return version
+
+
+def _store_csv(
+    *, version: ProductVersion, actor: User, upload: UploadedFile, kind: str
+) -> ProductVersion:
+    limits = {
+        "sample": (settings.SAMPLE_MAX_BYTES, settings.SAMPLE_MAX_ROWS),
+        "dataset": (settings.DATASET_MAX_BYTES, None),
+    }
+    max_bytes, max_rows = limits[kind]
+    version = ProductVersion.objects.select_related("product__provider").get(pk=version.pk)
+    _require_owner(user=actor, product=version.product)
+    if not version.is_editable:
+        raise InvalidTransition(_("Only a draft version accepts new files."))
+    if upload.size is not None and upload.size > max_bytes:
+        raise InvalidInput(
+            _("The file is %(size)s; the limit is %(limit)s.")
+            % {"size": _human_bytes(upload.size), "limit": _human_bytes(max_bytes)},
+            field=kind,
+        )
+    name = (upload.name or "").lower()
+    if not name.endswith(".csv"):
+        raise InvalidInput(_("Upload a .csv file."), field=kind)
+    upload.seek(0)
+    try:
+        report = validate_csv(upload, version.schema or {}, max_rows=max_rows)
+    except CsvValidationError as exc:
+        raise InvalidInput(str(exc), field=kind) from exc
+    upload.seek(0)
+    stored_name = None
+    storage = getattr(ProductVersion, kind).field.storage
+    try:
+        with transaction.atomic():
+            version = _locked_version(version)
+            if not version.is_editable:
+                raise InvalidTransition(_("Only a draft version accepts new files."))
+            file_field = getattr(version, kind)
+            file_field.save(
+                f"{version.product.slug}-v{version.number}-{kind}.csv", File(upload), save=False
+            )
+            stored_name = file_field.name
+            setattr(version, f"{kind}_rows", report.rows)
+            update = [kind, f"{kind}_rows", "updated_at"]
+            if kind == "dataset":
+                version.dataset_bytes = upload.size or 0
+                update.append("dataset_bytes")
+            version.save(update_fields=update)
+            audit_record(
+                action=f"catalogue.version.{kind}_uploaded",
+                actor=actor,
+                organization=version.product.provider,
+                obj=version,
+                after={"file": stored_name, "rows": report.rows},
+            )
+    except BaseException:
+        # Nothing half-saved: a file whose database row did not commit is removed.
+        if stored_name and storage.exists(stored_name):
+            storage.delete(stored_name)
+        raise
+    return version
+
+
+def _human_bytes(n: int) -> str:
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n} bytes"
+
+
+def version_upload_sample(*, version: ProductVersion, actor: User, upload: UploadedFile):
+    return _store_csv(version=version, actor=actor, upload=upload, kind="sample")
+
+
+def version_upload_dataset(*, version: ProductVersion, actor: User, upload: UploadedFile):
+    return _store_csv(version=version, actor=actor, upload=upload, kind="dataset")
+
+
+def version_add_attachment(
+    *,
+    version: ProductVersion,
+    actor: User,
+    kind: str,
+    title: str,
+    upload: UploadedFile,
+    reference: str = "",
+    issued_on=None,
+    expires_on=None,
+) -> VersionAttachment:
+    _require_owner(user=actor, product=version.product)
+    if kind not in VersionAttachment.Kind.values:
+        raise InvalidInput(_("Unknown kind of evidence."), field="kind")
+    if upload.size and upload.size > settings.ATTACHMENT_MAX_BYTES:
+        raise InvalidInput(
+            _("The file is too large (limit %(limit)s).")
+            % {"limit": _human_bytes(settings.ATTACHMENT_MAX_BYTES)},
+            field="file",
+        )
+    if issued_on and expires_on and expires_on < issued_on:
+        raise InvalidInput(_("The expiry date is before the issue date."), field="expires_on")
+    with transaction.atomic():
+        version = _locked_version(version)
+        if not version.is_editable:
+            raise InvalidTransition(_("Evidence can be added only to a draft version."))
+        attachment = VersionAttachment(
+            version=version,
+            kind=kind,
+            title=title.strip() or upload.name,
+            reference=reference,
+            issued_on=issued_on,
+            expires_on=expires_on,
+        )
+        attachment.file.save(upload.name, upload, save=False)
+        attachment.save()
+        audit_record(
+            action="catalogue.version.evidence_added",
+            actor=actor,
+            organization=version.product.provider,
+            obj=version,
+            after={"kind": kind, "title": attachment.title, "reference": reference},
+        )
+    return attachment
+
+
+def version_readiness_problems(version: ProductVersion) -> list[str]:
+    """What stops a version from being submitted, in words a provider can act on."""
+    problems = []
+    if not version.description.strip():
+        problems.append(_("Write a description."))
+    if not version.data_categories:
+        problems.append(_("Declare the data categories."))
+    if not version.schema_fields():
+        problems.append(_("Define the schema."))
+    if not version.sample:
+        problems.append(_("Upload a sample CSV."))
+    if version.delivery_mode == ProductVersion.DeliveryMode.QUERY_API and not version.dataset:
+        problems.append(_("Upload the processed dataset behind the query service."))
+    if not version.lawful_basis.strip():
+        problems.append(_("Declare your data rights and lawful basis."))
+    if not version.rights_confirmed:
+        problems.append(_("Confirm that you hold the rights to license this data."))
+    if version.has_personal_data and not version.consent_evidence.strip():
+        problems.append(_("Describe the consent evidence for the personal data."))
+    if version.has_personal_data and version.data_subject_count == 0:
+        problems.append(_("State how many data subjects the product covers."))
+    if not version.product.offers.filter(is_active=True).exists():
+        problems.append(_("Define at least one active offer."))
+    return problems
+
+
+def version_submit(*, version: ProductVersion, actor: User) -> ProductVersion:
+    """Freezes a draft version for review.
+
+    A first submission moves the product to `submitted`; a listed product stays listed on
+    its approved version while the new one is reviewed.
+    """
+    _require_owner(user=actor, product=version.product)
+    with transaction.atomic():
+        version = _locked_version(version)
+        product = _locked_product(version.product)
+        problems = version_readiness_problems(version)
+        if problems:
+            raise InvalidInput(" ".join(problems))
+        _move_version(version, V.SUBMITTED)
+        version.submitted_at = timezone.now()
+        version.save(update_fields=["state", "submitted_at", "updated_at"])
+        product_before = product.status
+        if product.status in (S.DRAFT, S.CHANGES_REQUESTED):
+            _move(product, S.SUBMITTED)
+            product.save(update_fields=["status", "updated_at"])
+        audit_record(
+            action="catalogue.version.submitted",
+            actor=actor,
+            organization=product.provider,
+            obj=version,
+            before={"product_status": product_before},
+            after={"product_status": product.status, "version": version.number},
+        )
+    return version
+
+
+def version_create_next(*, product: DataProduct, actor: User) -> ProductVersion:
+    """Starts a new draft from the latest version; a listed version stays live meanwhile."""
+    _require_owner(user=actor, product=product)
+    with transaction.atomic():
+        product = _locked_product(product)
+        if product.status in (S.DELISTED, S.REJECTED):
+            raise InvalidTransition(_("A delisted or rejected product takes no new versions."))
+        if product.versions.filter(state__in=[V.DRAFT, V.SUBMITTED]).exists():
+            raise Conflict(_("This product already has a version being prepared or reviewed."))
+        latest = product.versions.order_by("-number").first()
+        copied = {name: getattr(latest, name) for name in COPIED_VERSION_FIELDS} if latest else {}
+        version = ProductVersion.objects.create(
+            product=product,
+            number=(latest.number + 1) if latest else 1,
+            created_by=actor,
+            **copied,
+        )
+        audit_record(
+            action="catalogue.version.created",
+            actor=actor,
+            organization=product.provider,
+            obj=version,
+            after={"number": version.number, "from": latest.number if latest else None},
+        )
+    return version
+
+
+def product_set_status(
+    *, product: DataProduct, to: str, actor: User | None, reason: str = ""
+) -> DataProduct:
+    """The one place a product's status moves (checked against TRANSITIONS)."""
+    with transaction.atomic():
+        product = _locked_product(product)
+        before = _move(product, to)
+        product.save(update_fields=["status", "updated_at"])
+        audit_record(
+            action=f"catalogue.product.{to}",
+            actor=actor,
+            organization=product.provider,
+            obj=product,
+            before={"status": before},
+            after={"status": to, **({"reason": reason} if reason else {})},
+        )
+    return product
+
+
+def version_decide(
+    *, version: ProductVersion, to: str, actor: User | None, note: str = ""
+) -> ProductVersion:
+    """Records the review's outcome on the version; listing itself is `product_list_version`."""
+    with transaction.atomic():
+        version = _locked_version(version)
+        before = _move_version(version, to)
+        version.decided_at = timezone.now()
+        version.save(update_fields=["state", "decided_at", "updated_at"])
+        audit_record(
+            action=f"catalogue.version.{to}",
+            actor=actor,
+            organization=version.product.provider,
+            obj=version,
+            before={"state": before},
+            after={"state": to, **({"note": note} if note else {})},
+        )
+    return version
+
+
+def product_list_version(*, version: ProductVersion, actor: User | None) -> DataProduct:
+    """An approved version becomes what buyers see; the product is (or stays) listed."""
+    with transaction.atomic():
+        version = _locked_version(version)
+        product = _locked_product(version.product)
+        if version.state != V.APPROVED:
+            raise InvalidTransition(_("Only an approved version can be listed."))
+        previous = product.listed_version_id
+        before = product.status
+        if product.status != S.LISTED:
+            _move(product, S.LISTED)
+        product.listed_version = version
+        product.listed_at = product.listed_at or timezone.now()
+        product.save(update_fields=["status", "listed_version", "listed_at", "updated_at"])
+        audit_record(
+            action="catalogue.product.version_listed",
+            actor=actor,
+            organization=product.provider,
+            obj=product,
+            before={"status": before, "listed_version_id": previous},
+            after={"status": product.status, "listed_version": version.number},
+        )
+        product_refresh_search_vector(product=product)
+    return product
+
+
+def product_delist(*, product: DataProduct, actor: User, reason: str) -> DataProduct:
+    _require_owner(user=actor, product=product)
+    if not reason.strip():
+        raise InvalidInput(_("Say why the product is delisted."), field="reason")
+    return product_set_status(product=product, to=S.DELISTED, actor=actor, reason=reason.strip())
+
+
+def product_refresh_search_vector(*, product: DataProduct) -> None:
+    """Keeps the stored, GIN-indexed search vector current (PostgreSQL only)."""
+    if connection.vendor != "postgresql":
+        return
+    from django.contrib.postgres.search import SearchVector
+    from django.db.models import Value
+    from django.db.models.functions import Coalesce
+
+    description = (product.listed_version.description if product.listed_version else "") or ""
+    DataProduct.objects.filter(pk=product.pk).update(
+        search_vector=SearchVector(Coalesce("title", Value("")), weight="A", config="simple")
+        + SearchVector(Coalesce("summary", Value("")), weight="B", config="simple")
+        + SearchVector(Value(" ".join(product.tags or [])), weight="B", config="simple")
+        + SearchVector(Value(product.provider.legal_name), weight="C", config="simple")
+        + SearchVector(Value(description), weight="D", config="simple")
+    )
+
+
+# --- offers -------------------------------------------------------------------------------
+
+OFFER_FIELDS = {
+    "name",
+    "price",
+    "currency",
+    "term_months",
+    "other_purposes",
+    "territories",
+    "queries_per_month",
+    "governing_law",
+    "dispute_forum",
+    "audit_rights",
+    "breach_notice_hours",
+    "onward_transfer_allowed",
+    "end_of_term",
+    "approval_mode",
+    "is_active",
+}
+
+
+def _clean_offer(fields: dict[str, Any]) -> dict[str, Any]:
+    if "price" in fields:
+        price = Decimal(str(fields["price"]))
+        if price < 0:
+            raise InvalidInput(_("The price cannot be negative."), field="price")
+        fields["price"] = price
+    if "currency" in fields and fields["currency"] not in Offer.Currency.values:
+        raise InvalidInput(_("Choose CNY, MYR, SGD or USD."), field="currency")
+    if "territories" in fields:
+        territories = [_check_jurisdiction(t, "territories") for t in fields["territories"] or []]
+        if not territories:
+            raise InvalidInput(_("Name at least one permitted territory."), field="territories")
+        fields["territories"] = sorted(set(territories))
+    if "breach_notice_hours" in fields and not 1 <= int(fields["breach_notice_hours"]) <= 72:
+        raise InvalidInput(
+            _("Breach notice must be between 1 and 72 hours."), field="breach_notice_hours"
+        )
+    if fields.get("term_months") is not None and int(fields["term_months"]) < 1:
+        raise InvalidInput(_("The term is at least one month."), field="term_months")
+    if "governing_law" in fields:
+        fields["governing_law"] = _check_jurisdiction(fields["governing_law"], "governing_law")
+    if "dispute_forum" in fields and fields["dispute_forum"] not in Offer.DisputeForum.values:
+        raise InvalidInput(_("Choose SIAC, CIETAC or AIAC."), field="dispute_forum")
+    if "audit_rights" in fields and not str(fields["audit_rights"]).strip():
+        raise InvalidInput(_("State the audit and inspection rights."), field="audit_rights")
+    return fields
+
+
+def offer_create(
+    *, product: DataProduct, actor: User, purposes: Iterable[Purpose] = (), **fields: Any
+) -> Offer:
+    _require_owner(user=actor, product=product)
+    unknown = set(fields) - OFFER_FIELDS
+    if unknown:
+        raise InvalidInput(_("Unknown offer fields: %s") % ", ".join(sorted(unknown)))
+    for required in ("name", "price", "currency", "territories"):
+        if required not in fields:
+            raise InvalidInput(_("This field is required."), field=required)
+    fields = _clean_offer(fields)
+    purposes = list(purposes)
+    if not purposes and not fields.get("other_purposes", "").strip():
+        raise InvalidInput(_("Permit at least one purpose."), field="purposes")
+    with transaction.atomic():
+        product = _locked_product(product)
+        if product.status in (S.DELISTED, S.REJECTED):
+            raise InvalidTransition(_("A delisted or rejected product takes no offers."))
+        if product.offers.filter(name=fields["name"]).exists():
+            raise Conflict(_("An offer with this name already exists."), field="name")
+        offer = Offer.objects.create(product=product, **fields)
+        offer.purposes.set(purposes)
+        audit_record(
+            action="catalogue.offer.created",
+            actor=actor,
+            organization=product.provider,
+            obj=offer,
+            after=_offer_state(offer),
+        )
+        _refresh_price_from(product)
+    return offer
+
+
+def offer_update(
+    *, offer: Offer, actor: User, purposes: Iterable[Purpose] | None = None, **fields: Any
+) -> Offer:
+    """Changes an offer. Licences already granted keep the terms they were granted under."""
+    _require_owner(user=actor, product=offer.product)
+    unknown = set(fields) - OFFER_FIELDS
+    if unknown:
+        raise InvalidInput(_("Unknown offer fields: %s") % ", ".join(sorted(unknown)))
+    fields = _clean_offer(fields)
+    with transaction.atomic():
+        offer = (
+            Offer.objects.select_for_update(of=("self",)).select_related("product").get(pk=offer.pk)
+        )
+        if offer.product.status in (S.DELISTED, S.REJECTED):
+            raise InvalidTransition(_("A delisted or rejected product's offers are closed."))
+        if (
+            "name" in fields
+            and offer.product.offers.exclude(pk=offer.pk).filter(name=fields["name"]).exists()
+        ):
+            raise Conflict(_("An offer with this name already exists."), field="name")
+        before = _offer_state(offer)
+        for name, value in fields.items():
+            setattr(offer, name, value)
+        offer.save(update_fields=[*fields, "updated_at"])
+        if purposes is not None:
+            purposes = list(purposes)
+            if not purposes and not offer.other_purposes.strip():
+                raise InvalidInput(_("Permit at least one purpose."), field="purposes")
+            offer.purposes.set(purposes)
+        audit_record(
+            action="catalogue.offer.updated",
+            actor=actor,
+            organization=offer.product.provider,
+            obj=offer,
+            before=before,
+            after=_offer_state(offer),
+        )
+        _refresh_price_from(offer.product)
+    return offer
+
+
+def _offer_state(offer: Offer) -> dict:
+    return {
+        "name": offer.name,
+        "price": str(offer.price),
+        "currency": offer.currency,
+        "term_months": offer.term_months,
+        "territories": offer.territories,
+        "queries_per_month": offer.queries_per_month,
+        "governing_law": offer.governing_law,
+        "dispute_forum": offer.dispute_forum,
+        "breach_notice_hours": offer.breach_notice_hours,
+        "onward_transfer_allowed": offer.onward_transfer_allowed,
+        "approval_mode": offer.approval_mode,
+        "is_active": offer.is_active,
+    }
+
+
+def _refresh_price_from(product: DataProduct) -> None:
+    prices = [o.price_in_usd() for o in product.offers.filter(is_active=True)]
+    value = min(prices) if prices else None
+    DataProduct.objects.filter(pk=product.pk).update(price_from_usd=value)

@@ -1,0 +1,1 @@
+"""Licence requests, licences, usage policies, access grants, metering and the query engine."""

@@ -1,0 +1,24 @@
+"""Domain errors of licensing and access (turned into HTTP responses in one place)."""
+
+from datetime import datetime
+
+from kernel.exceptions import DomainError, NotFound, PermissionDenied
+
+
+class NoLiveLicence(NotFound):
+    """No live licence: the access endpoints do not exist for the caller."""
+
+    code = "not_found"
+
+
+class AccessRefused(PermissionDenied):
+    code = "access_refused"
+
+
+class QuotaExceeded(DomainError):
+    status_code = 429
+    code = "quota_exceeded"
+
+    def __init__(self, message: str, *, resets_at: datetime):
+        super().__init__(message)
+        self.resets_at = resets_at
