@@ -47,6 +47,8 @@ STAFF_GROUP_PERMISSIONS: dict[str, list[str]] = {
         "licensing.view_licencerequest",
         "licensing.change_licencerequest",
         "licensing.decide_transfer",
+        "licensing.view_licence",
+        "licensing.suspend_licence",
     ],
     EXCHANGE_ADMIN: [
         *_REVIEWER_COMMON,
@@ -61,6 +63,8 @@ STAFF_GROUP_PERMISSIONS: dict[str, list[str]] = {
         "compliance.change_pipeline",
         "licensing.view_licence",
         "licensing.revoke_licence",
+        "licensing.suspend_licence",
+        "catalogue.suspend_product",
         "licensing.view_licencerequest",
         "licensing.view_usagerecord",
     ],

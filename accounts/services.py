@@ -15,26 +15,33 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.exceptions import LastAdminError
 from accounts.models import ApiToken, Membership, Organization, User
 from kernel.exceptions import (
     Conflict,
     InvalidInput,
-    InvalidTransition,
     PermissionDenied,
 )
 from kernel.ledger.services import audit_record
+from kernel.transitions import StateMachine, transition
 
-ORGANIZATION_TRANSITIONS: dict[str, set[str]] = {
-    Organization.Verification.PENDING: {
-        Organization.Verification.VERIFIED,
-        Organization.Verification.REJECTED,
-    },
+OV = Organization.Verification
+# Each move names the operation (service) that makes it; see kernel.transitions.
+ORGANIZATION_TRANSITIONS: dict[str, dict[str, str]] = {
+    OV.PENDING: {OV.VERIFIED: "verify", OV.REJECTED: "verify"},
     # A rejected organisation that fixes its registration details is looked at again.
-    Organization.Verification.REJECTED: {Organization.Verification.PENDING},
-    Organization.Verification.VERIFIED: set(),
+    OV.REJECTED: {OV.PENDING: "verify"},
+    OV.VERIFIED: {},
 }
+ORGANIZATION = StateMachine(
+    model=Organization,
+    field="verification_status",
+    transitions=ORGANIZATION_TRANSITIONS,
+    noun=gettext_lazy("organisation"),
+    action_prefix="accounts.organization",
+)
 
 TOKEN_PREFIX = "dx"  # noqa: S105 - a public marker, not a secret
 
@@ -148,32 +155,20 @@ def organization_set_verification(
     if not (decided_by.is_superuser or decided_by.has_perm("accounts.verify_organization")):
         raise PermissionDenied(_("Only exchange staff may verify organisations."))
     with transaction.atomic():
-        org = Organization.objects.select_for_update().get(pk=organization.pk)
-        before = org.verification_status
-        if status not in ORGANIZATION_TRANSITIONS.get(before, set()):
-            raise InvalidTransition(
-                _("This organisation cannot go from %(before)s to %(after)s.")
-                % {"before": before, "after": status}
-            )
-        org.verification_status = status
-        org.verification_note = note.strip()
-        org.verified_by = decided_by
-        org.verification_decided_at = timezone.now()
-        org.save(
-            update_fields=[
-                "verification_status",
-                "verification_note",
-                "verified_by",
-                "verification_decided_at",
-            ]
-        )
-        audit_record(
-            action=f"accounts.organization.{status}",
+        org = Organization.objects.get(pk=organization.pk)
+        org = transition(
+            org,
+            machine=ORGANIZATION,
+            to=status,
+            via="verify",
             actor=decided_by,
             organization=org,
-            obj=org,
-            before={"verification_status": before},
-            after={"verification_status": status, "note": org.verification_note},
+            changes={
+                "verification_note": note.strip(),
+                "verified_by": decided_by,
+                "verification_decided_at": timezone.now(),
+            },
+            after={"note": note.strip()},
         )
     return org
 

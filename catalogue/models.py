@@ -108,6 +108,17 @@ class DataProduct(models.Model):
         verbose_name=_("listed version"),
     )
     listed_at = models.DateTimeField(_("first listed"), null=True, blank=True)
+    # Set while the exchange has suspended the product (hidden, access paused).
+    suspended_at = models.DateTimeField(_("suspended"), null=True, blank=True)
+    suspended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("suspended by"),
+    )
+    suspension_reason = models.TextField(_("reason for the suspension"), blank=True)
     # Lowest active offer price in US dollars at the exchange's reference rates, kept by the
     # offer services: the catalogue sorts and buckets prices across currencies with it.
     price_from_usd = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
@@ -122,7 +133,10 @@ class DataProduct(models.Model):
         verbose_name_plural = _("data products")
         ordering = ["-created_at"]
         # Granted only by licensing services, to the buyer organisation's group.
-        permissions = [("use_product", "Can use the licensed data product")]
+        permissions = [
+            ("use_product", "Can use the licensed data product"),
+            ("suspend_product", "Can suspend and reinstate a listed product (exchange admin)"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=PRODUCT_STATUSES), name="catalogue_status_valid"
@@ -265,10 +279,6 @@ class ProductVersion(models.Model):
         return f"{self.product} v{self.number}"
 
     @property
-    def is_editable(self) -> bool:
-        return self.state == self.State.DRAFT
-
-    @property
     def has_personal_data(self) -> bool:
         return bool({"personal", "sensitive_personal"} & set(self.data_categories or []))
 
@@ -315,6 +325,32 @@ class VersionAttachment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.title}"
+
+
+# The contract terms every offer carries, as a buyer reads and accepts them: the one list.
+# The terms a licence request accepts (and hashes), the licence's terms snapshot and ODRL
+# policy, the legal stage's contract-terms check and the ledger all come from it.
+OFFER_TERM_FIELDS = (
+    "term_months",
+    "territories",
+    "queries_per_month",
+    "governing_law",
+    "dispute_forum",
+    "audit_rights",
+    "breach_notice_hours",
+    "onward_transfer_allowed",
+    "end_of_term",
+)
+# What a provider sets on an offer (its permitted purposes are a relation, set beside).
+OFFER_FIELDS = (
+    "name",
+    "price",
+    "currency",
+    "other_purposes",
+    *OFFER_TERM_FIELDS,
+    "approval_mode",
+    "is_active",
+)
 
 
 class Offer(models.Model):

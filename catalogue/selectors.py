@@ -3,6 +3,7 @@
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.db import connection
 from django.db.models import Count, F, Q, QuerySet
@@ -11,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.jurisdictions import jurisdiction_name
 from accounts.models import Organization, User
 from accounts.roles import staff_roles_of
-from catalogue.models import Category, DataProduct, ProductVersion
+from catalogue.models import OFFER_TERM_FIELDS, Category, DataProduct, Offer, ProductVersion
 
 # Price bands in US dollars at the reference rates (upper bound exclusive).
 PRICE_BANDS = [
@@ -66,6 +67,23 @@ def can_manage(user: User, organization: Organization | None, product: DataProdu
         and user.is_authenticated
         and organization.memberships.filter(user=user).exists()
     )
+
+
+def offer_terms(offer: Offer) -> dict[str, Any]:
+    """The contract terms of an offer exactly as a buyer is shown and accepts them."""
+    terms: dict[str, Any] = {
+        "offer": offer.name,
+        "price": str(offer.price),
+        "currency": offer.currency,
+        "purposes": sorted(
+            [p.code for p in offer.purposes.all()]
+            + ([offer.other_purposes] if offer.other_purposes else [])
+        ),
+    }
+    for name in OFFER_TERM_FIELDS:
+        terms[name] = getattr(offer, name)
+    terms["territories"] = sorted(offer.territories)
+    return terms
 
 
 def version_visible(

@@ -11,10 +11,12 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.jurisdictions import JURISDICTION_CODES
 from accounts.models import Membership, Organization, User
 from catalogue.models import (
+    OFFER_FIELDS,
     Category,
     DataProduct,
     Offer,
@@ -22,7 +24,8 @@ from catalogue.models import (
     Purpose,
     VersionAttachment,
 )
-from kernel.exceptions import Conflict, InvalidInput, InvalidTransition, PermissionDenied
+from catalogue.selectors import offer_terms
+from kernel.exceptions import Conflict, InvalidInput, PermissionDenied
 from kernel.ledger.services import audit_record
 from kernel.tabular.schema import (
     CsvValidationError,
@@ -30,28 +33,68 @@ from kernel.tabular.schema import (
     validate_csv,
     validate_schema,
 )
+from kernel.transitions import StateMachine, transition
 
 S = DataProduct.Status
-TRANSITIONS: dict[str, set[str]] = {
-    S.DRAFT: {S.SUBMITTED},
-    S.SUBMITTED: {S.IN_REVIEW},
-    S.IN_REVIEW: {S.CHANGES_REQUESTED, S.LISTED, S.REJECTED},
-    S.CHANGES_REQUESTED: {S.SUBMITTED},
-    S.LISTED: {S.SUSPENDED, S.DELISTED},
-    S.SUSPENDED: {S.LISTED, S.DELISTED},
-    S.DELISTED: set(),
-    S.REJECTED: set(),
+# Each move names the operation (service) that makes it; see kernel.transitions.
+PRODUCT_TRANSITIONS: dict[str, dict[str, str]] = {
+    S.DRAFT: {S.SUBMITTED: "submit"},
+    S.SUBMITTED: {S.IN_REVIEW: "open_review"},
+    S.IN_REVIEW: {S.CHANGES_REQUESTED: "review", S.LISTED: "review", S.REJECTED: "review"},
+    S.CHANGES_REQUESTED: {S.SUBMITTED: "submit"},
+    S.LISTED: {S.SUSPENDED: "suspend", S.DELISTED: "delist"},
+    S.SUSPENDED: {S.LISTED: "reinstate", S.DELISTED: "delist"},
+    S.DELISTED: {},
+    S.REJECTED: {},
 }
+_OPEN_PRODUCT = {S.DRAFT, S.SUBMITTED, S.IN_REVIEW, S.CHANGES_REQUESTED, S.LISTED, S.SUSPENDED}
+PRODUCT_OPERATIONS: dict[str, set[str]] = {
+    # The product's own fields change only before review or when it is back with the provider.
+    "edit": {S.DRAFT, S.CHANGES_REQUESTED},
+    # New versions and offers, until the product is delisted or rejected.
+    "new_version": _OPEN_PRODUCT,
+    "offer": _OPEN_PRODUCT,
+    # Submitting a version: a draft product moves to submitted (the map), a listed or
+    # suspended one keeps serving its approved version meanwhile.
+    "submit_version": {S.DRAFT, S.CHANGES_REQUESTED, S.LISTED, S.SUSPENDED},
+    # An approved version becomes what buyers see.
+    "list_version": {S.IN_REVIEW, S.LISTED, S.SUSPENDED},
+    # Buyers request licences for listed products only.
+    "license": {S.LISTED},
+    # Licensed access is served while the product is listed, and after it is delisted for
+    # the licences that still run; a suspension pauses it.
+    "serve": {S.LISTED, S.DELISTED},
+}
+PRODUCT = StateMachine(
+    model=DataProduct,
+    field="status",
+    transitions=PRODUCT_TRANSITIONS,
+    operations=PRODUCT_OPERATIONS,
+    noun=gettext_lazy("product"),
+    action_prefix="catalogue.product",
+)
 
 V = ProductVersion.State
-VERSION_TRANSITIONS: dict[str, set[str]] = {
-    V.DRAFT: {V.SUBMITTED, V.WITHDRAWN},
-    V.SUBMITTED: {V.APPROVED, V.CHANGES_REQUESTED, V.REJECTED},
-    V.APPROVED: set(),
-    V.CHANGES_REQUESTED: set(),
-    V.REJECTED: set(),
-    V.WITHDRAWN: set(),
+VERSION_TRANSITIONS: dict[str, dict[str, str]] = {
+    V.DRAFT: {V.SUBMITTED: "submit", V.WITHDRAWN: "withdraw"},
+    V.SUBMITTED: {V.APPROVED: "review", V.CHANGES_REQUESTED: "review", V.REJECTED: "review"},
+    V.APPROVED: {},
+    V.CHANGES_REQUESTED: {},
+    V.REJECTED: {},
+    V.WITHDRAWN: {},
 }
+VERSION_OPERATIONS: dict[str, set[str]] = {
+    "edit": {V.DRAFT},  # fields, files and evidence
+    "list": {V.APPROVED},
+}
+VERSION = StateMachine(
+    model=ProductVersion,
+    field="state",
+    transitions=VERSION_TRANSITIONS,
+    operations=VERSION_OPERATIONS,
+    noun=gettext_lazy("version"),
+    action_prefix="catalogue.version",
+)
 
 PRODUCT_FIELDS = {"title", "summary", "category", "tags", "origin_jurisdiction"}
 VERSION_FIELDS = {
@@ -102,28 +145,6 @@ def require_provider_member(*, user: User, organization: Organization) -> None:
 
 def _require_owner(*, user: User, product: DataProduct) -> None:
     require_provider_member(user=user, organization=product.provider)
-
-
-def _move(product: DataProduct, to: str) -> str:
-    before = product.status
-    if to not in TRANSITIONS.get(before, set()):
-        raise InvalidTransition(
-            _("A product cannot go from “%(before)s” to “%(after)s”.")
-            % {"before": S(before).label, "after": S(to).label}
-        )
-    product.status = to
-    return before
-
-
-def _move_version(version: ProductVersion, to: str) -> str:
-    before = version.state
-    if to not in VERSION_TRANSITIONS.get(before, set()):
-        raise InvalidTransition(
-            _("Version %(n)s cannot go from “%(before)s” to “%(after)s”.")
-            % {"n": version.number, "before": V(before).label, "after": V(to).label}
-        )
-    version.state = to
-    return before
 
 
 def _locked_product(product: DataProduct) -> DataProduct:
@@ -218,10 +239,13 @@ def product_update(*, product: DataProduct, actor: User, **fields: Any) -> DataP
         raise InvalidInput(_("These fields cannot be changed: %s") % ", ".join(sorted(unknown)))
     with transaction.atomic():
         product = _locked_product(product)
-        if product.status not in (S.DRAFT, S.CHANGES_REQUESTED):
-            raise InvalidTransition(
-                _("The product's details can change only while it is a draft or back with you.")
-            )
+        PRODUCT.require(
+            product,
+            "edit",
+            refusal=_(
+                "The product's details can change only while it is a draft or back with you."
+            ),
+        )
         if "tags" in fields:
             fields["tags"] = _clean_tags(fields["tags"])
         if "origin_jurisdiction" in fields:
@@ -282,11 +306,12 @@ def version_update(*, version: ProductVersion, actor: User, **fields: Any) -> Pr
             raise InvalidInput(_("Not a valid choice."), field=choice_field)
     with transaction.atomic():
         version = _locked_version(version)
-        if not version.is_editable:
-            raise InvalidTransition(
-                _("Version %(n)s is %(state)s and can no longer be edited.")
-                % {"n": version.number, "state": version.get_state_display().lower()}
-            )
+        VERSION.require(
+            version,
+            "edit",
+            refusal=_("Version %(n)s is %(state)s and can no longer be edited.")
+            % {"n": version.number, "state": version.get_state_display().lower()},
+        )
         schema_changed = "schema" in fields and fields["schema"] != version.schema
         for name, value in fields.items():
             setattr(version, name, value)
@@ -320,8 +345,7 @@ def _store_csv(
     max_bytes, max_rows = limits[kind]
     version = ProductVersion.objects.select_related("product__provider").get(pk=version.pk)
     _require_owner(user=actor, product=version.product)
-    if not version.is_editable:
-        raise InvalidTransition(_("Only a draft version accepts new files."))
+    VERSION.require(version, "edit", refusal=_("Only a draft version accepts new files."))
     if upload.size is not None and upload.size > max_bytes:
         raise InvalidInput(
             _("The file is %(size)s; the limit is %(limit)s.")
@@ -342,8 +366,7 @@ def _store_csv(
     try:
         with transaction.atomic():
             version = _locked_version(version)
-            if not version.is_editable:
-                raise InvalidTransition(_("Only a draft version accepts new files."))
+            VERSION.require(version, "edit", refusal=_("Only a draft version accepts new files."))
             file_field = getattr(version, kind)
             file_field.save(
                 f"{version.product.slug}-v{version.number}-{kind}.csv", File(upload), save=False
@@ -410,8 +433,9 @@ def version_add_attachment(
         raise InvalidInput(_("The expiry date is before the issue date."), field="expires_on")
     with transaction.atomic():
         version = _locked_version(version)
-        if not version.is_editable:
-            raise InvalidTransition(_("Evidence can be added only to a draft version."))
+        VERSION.require(
+            version, "edit", refusal=_("Evidence can be added only to a draft version.")
+        )
         attachment = VersionAttachment(
             version=version,
             kind=kind,
@@ -461,32 +485,58 @@ def version_readiness_problems(version: ProductVersion) -> list[str]:
 def version_submit(*, version: ProductVersion, actor: User) -> ProductVersion:
     """Freezes a draft version for review.
 
-    A first submission moves the product to `submitted`; a listed product stays listed on
-    its approved version while the new one is reviewed.
+    A first submission moves the product to `submitted`; a listed (or suspended) product
+    keeps serving its approved version while the new one is reviewed.
     """
     _require_owner(user=actor, product=version.product)
     with transaction.atomic():
         version = _locked_version(version)
         product = _locked_product(version.product)
+        PRODUCT.require(
+            product,
+            "submit_version",
+            refusal=_("A delisted or rejected product takes no new versions."),
+        )
         problems = version_readiness_problems(version)
         if problems:
             raise InvalidInput(" ".join(problems))
-        _move_version(version, V.SUBMITTED)
-        version.submitted_at = timezone.now()
-        version.save(update_fields=["state", "submitted_at", "updated_at"])
-        product_before = product.status
-        if product.status in (S.DRAFT, S.CHANGES_REQUESTED):
-            _move(product, S.SUBMITTED)
-            product.save(update_fields=["status", "updated_at"])
-        audit_record(
-            action="catalogue.version.submitted",
+        version = transition(
+            version,
+            machine=VERSION,
+            to=V.SUBMITTED,
+            via="submit",
             actor=actor,
             organization=product.provider,
-            obj=version,
-            before={"product_status": product_before},
-            after={"product_status": product.status, "version": version.number},
+            changes={"submitted_at": timezone.now()},
+            after={"version": version.number},
         )
+        if PRODUCT.allows(product.status, S.SUBMITTED, "submit"):
+            transition(
+                product,
+                machine=PRODUCT,
+                to=S.SUBMITTED,
+                via="submit",
+                actor=actor,
+                organization=product.provider,
+                after={"version": version.number},
+            )
     return version
+
+
+def version_withdraw(*, version: ProductVersion, actor: User) -> ProductVersion:
+    """The provider abandons a draft version; a new one can then be started afresh."""
+    _require_owner(user=actor, product=version.product)
+    with transaction.atomic():
+        version = _locked_version(version)
+        return transition(
+            version,
+            machine=VERSION,
+            to=V.WITHDRAWN,
+            via="withdraw",
+            actor=actor,
+            organization=version.product.provider,
+            after={"version": version.number},
+        )
 
 
 def version_create_next(*, product: DataProduct, actor: User) -> ProductVersion:
@@ -494,8 +544,11 @@ def version_create_next(*, product: DataProduct, actor: User) -> ProductVersion:
     _require_owner(user=actor, product=product)
     with transaction.atomic():
         product = _locked_product(product)
-        if product.status in (S.DELISTED, S.REJECTED):
-            raise InvalidTransition(_("A delisted or rejected product takes no new versions."))
+        PRODUCT.require(
+            product,
+            "new_version",
+            refusal=_("A delisted or rejected product takes no new versions."),
+        )
         if product.versions.filter(state__in=[V.DRAFT, V.SUBMITTED]).exists():
             raise Conflict(_("This product already has a version being prepared or reviewed."))
         latest = product.versions.order_by("-number").first()
@@ -516,42 +569,60 @@ def version_create_next(*, product: DataProduct, actor: User) -> ProductVersion:
     return version
 
 
-def product_set_status(
-    *, product: DataProduct, to: str, actor: User | None, reason: str = ""
-) -> DataProduct:
-    """The one place a product's status moves (checked against TRANSITIONS)."""
+def version_review_open(*, version: ProductVersion, actor: User | None) -> DataProduct:
+    """A review case opened for a submitted version: a product not yet listed is now in
+    review (a listed one stays listed on its approved version)."""
     with transaction.atomic():
-        product = _locked_product(product)
-        before = _move(product, to)
-        product.save(update_fields=["status", "updated_at"])
-        audit_record(
-            action=f"catalogue.product.{to}",
-            actor=actor,
-            organization=product.provider,
-            obj=product,
-            before={"status": before},
-            after={"status": to, **({"reason": reason} if reason else {})},
-        )
+        product = _locked_product(version.product)
+        if PRODUCT.allows(product.status, S.IN_REVIEW, "open_review"):
+            product = transition(
+                product,
+                machine=PRODUCT,
+                to=S.IN_REVIEW,
+                via="open_review",
+                actor=actor,
+                organization=product.provider,
+                after={"version": version.number},
+            )
     return product
 
 
-def version_decide(
-    *, version: ProductVersion, to: str, actor: User | None, note: str = ""
+# The review case's outcome for the version, and for a product that was in review.
+_PRODUCT_OUTCOME = {V.CHANGES_REQUESTED: S.CHANGES_REQUESTED, V.REJECTED: S.REJECTED}
+
+
+def version_review_close(
+    *, version: ProductVersion, outcome: str, actor: User | None, note: str = ""
 ) -> ProductVersion:
-    """Records the review's outcome on the version; listing itself is `product_list_version`."""
+    """Records the review's outcome on the version. Approved lists it
+    (``product_list_version``); changes requested or rejected send a product that was in
+    review back to the provider or out (a listed product keeps its approved version)."""
     with transaction.atomic():
         version = _locked_version(version)
-        before = _move_version(version, to)
-        version.decided_at = timezone.now()
-        version.save(update_fields=["state", "decided_at", "updated_at"])
-        audit_record(
-            action=f"catalogue.version.{to}",
+        version = transition(
+            version,
+            machine=VERSION,
+            to=outcome,
+            via="review",
             actor=actor,
             organization=version.product.provider,
-            obj=version,
-            before={"state": before},
-            after={"state": to, **({"note": note} if note else {})},
+            changes={"decided_at": timezone.now()},
+            after={"note": note} if note else None,
         )
+        if outcome == V.APPROVED:
+            product_list_version(version=version, actor=actor)
+            return version
+        product = _locked_product(version.product)
+        if PRODUCT.allows(product.status, _PRODUCT_OUTCOME[outcome], "review"):
+            transition(
+                product,
+                machine=PRODUCT,
+                to=_PRODUCT_OUTCOME[outcome],
+                via="review",
+                actor=actor,
+                organization=product.provider,
+                after={"version": version.number},
+            )
     return version
 
 
@@ -560,32 +631,110 @@ def product_list_version(*, version: ProductVersion, actor: User | None) -> Data
     with transaction.atomic():
         version = _locked_version(version)
         product = _locked_product(version.product)
-        if version.state != V.APPROVED:
-            raise InvalidTransition(_("Only an approved version can be listed."))
+        VERSION.require(version, "list", refusal=_("Only an approved version can be listed."))
+        PRODUCT.require(product, "list_version")
         previous = product.listed_version_id
-        before = product.status
-        if product.status != S.LISTED:
-            _move(product, S.LISTED)
-        product.listed_version = version
-        product.listed_at = product.listed_at or timezone.now()
-        product.save(update_fields=["status", "listed_version", "listed_at", "updated_at"])
-        audit_record(
-            action="catalogue.product.version_listed",
-            actor=actor,
-            organization=product.provider,
-            obj=product,
-            before={"status": before, "listed_version_id": previous},
-            after={"status": product.status, "listed_version": version.number},
-        )
+        changes = {"listed_version": version, "listed_at": product.listed_at or timezone.now()}
+        detail_before = {"listed_version_id": previous}
+        detail_after = {"listed_version": version.number}
+        if PRODUCT.allows(product.status, S.LISTED, "review"):
+            product = transition(
+                product,
+                machine=PRODUCT,
+                to=S.LISTED,
+                via="review",
+                actor=actor,
+                organization=product.provider,
+                changes=changes,
+                before=detail_before,
+                after=detail_after,
+                action="catalogue.product.version_listed",
+            )
+        else:
+            for name, value in changes.items():
+                setattr(product, name, value)
+            product.save(update_fields=[*changes, "updated_at"])
+            audit_record(
+                action="catalogue.product.version_listed",
+                actor=actor,
+                organization=product.provider,
+                obj=product,
+                before={"status": product.status, **detail_before},
+                after={"status": product.status, **detail_after},
+            )
         product_refresh_search_vector(product=product)
     return product
 
 
 def product_delist(*, product: DataProduct, actor: User, reason: str) -> DataProduct:
+    """The provider takes a listed (or suspended) product off the exchange for good."""
     _require_owner(user=actor, product=product)
     if not reason.strip():
         raise InvalidInput(_("Say why the product is delisted."), field="reason")
-    return product_set_status(product=product, to=S.DELISTED, actor=actor, reason=reason.strip())
+    with transaction.atomic():
+        product = _locked_product(product)
+        return transition(
+            product,
+            machine=PRODUCT,
+            to=S.DELISTED,
+            via="delist",
+            actor=actor,
+            organization=product.provider,
+            after={"reason": reason.strip()},
+        )
+
+
+def _require_exchange_admin(actor: User) -> None:
+    if not (actor.is_authenticated and actor.has_perm("catalogue.suspend_product")):
+        raise PermissionDenied(_("Only an exchange administrator may suspend a product."))
+
+
+def product_suspend(*, product: DataProduct, actor: User, reason: str) -> DataProduct:
+    """The exchange takes a listed product out of the catalogue for now (a regulator's
+    order, a breach report): buyers no longer find it, and access under its licences is
+    paused and refused as suspended until it is reinstated. A reason is required."""
+    _require_exchange_admin(actor)
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput(_("Say why the product is suspended."), field="reason")
+    with transaction.atomic():
+        product = _locked_product(product)
+        return transition(
+            product,
+            machine=PRODUCT,
+            to=S.SUSPENDED,
+            via="suspend",
+            actor=actor,
+            organization=product.provider,
+            changes={
+                "suspended_at": timezone.now(),
+                "suspended_by": actor,
+                "suspension_reason": reason,
+            },
+            after={"reason": reason},
+        )
+
+
+def product_reinstate(*, product: DataProduct, actor: User, reason: str) -> DataProduct:
+    """The exchange lists a suspended product again; access under its licences resumes."""
+    _require_exchange_admin(actor)
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput(_("Say why the product is reinstated."), field="reason")
+    with transaction.atomic():
+        product = _locked_product(product)
+        return transition(
+            product,
+            machine=PRODUCT,
+            to=S.LISTED,
+            via="reinstate",
+            actor=actor,
+            organization=product.provider,
+            changes={"suspended_at": None, "suspended_by": None, "suspension_reason": ""},
+            before={"reason": product.suspension_reason},
+            after={"reason": reason},
+            action="catalogue.product.reinstated",
+        )
 
 
 def product_refresh_search_vector(*, product: DataProduct) -> None:
@@ -607,24 +756,6 @@ def product_refresh_search_vector(*, product: DataProduct) -> None:
 
 
 # --- offers -------------------------------------------------------------------------------
-
-OFFER_FIELDS = {
-    "name",
-    "price",
-    "currency",
-    "term_months",
-    "other_purposes",
-    "territories",
-    "queries_per_month",
-    "governing_law",
-    "dispute_forum",
-    "audit_rights",
-    "breach_notice_hours",
-    "onward_transfer_allowed",
-    "end_of_term",
-    "approval_mode",
-    "is_active",
-}
 
 
 def _clean_offer(fields: dict[str, Any]) -> dict[str, Any]:
@@ -659,7 +790,7 @@ def offer_create(
     *, product: DataProduct, actor: User, purposes: Iterable[Purpose] = (), **fields: Any
 ) -> Offer:
     _require_owner(user=actor, product=product)
-    unknown = set(fields) - OFFER_FIELDS
+    unknown = set(fields) - set(OFFER_FIELDS)
     if unknown:
         raise InvalidInput(_("Unknown offer fields: %s") % ", ".join(sorted(unknown)))
     for required in ("name", "price", "currency", "territories"):
@@ -671,8 +802,9 @@ def offer_create(
         raise InvalidInput(_("Permit at least one purpose."), field="purposes")
     with transaction.atomic():
         product = _locked_product(product)
-        if product.status in (S.DELISTED, S.REJECTED):
-            raise InvalidTransition(_("A delisted or rejected product takes no offers."))
+        PRODUCT.require(
+            product, "offer", refusal=_("A delisted or rejected product takes no offers.")
+        )
         if product.offers.filter(name=fields["name"]).exists():
             raise Conflict(_("An offer with this name already exists."), field="name")
         offer = Offer.objects.create(product=product, **fields)
@@ -693,7 +825,7 @@ def offer_update(
 ) -> Offer:
     """Changes an offer. Licences already granted keep the terms they were granted under."""
     _require_owner(user=actor, product=offer.product)
-    unknown = set(fields) - OFFER_FIELDS
+    unknown = set(fields) - set(OFFER_FIELDS)
     if unknown:
         raise InvalidInput(_("Unknown offer fields: %s") % ", ".join(sorted(unknown)))
     fields = _clean_offer(fields)
@@ -701,8 +833,11 @@ def offer_update(
         offer = (
             Offer.objects.select_for_update(of=("self",)).select_related("product").get(pk=offer.pk)
         )
-        if offer.product.status in (S.DELISTED, S.REJECTED):
-            raise InvalidTransition(_("A delisted or rejected product's offers are closed."))
+        PRODUCT.require(
+            offer.product,
+            "offer",
+            refusal=_("A delisted or rejected product's offers are closed."),
+        )
         if (
             "name" in fields
             and offer.product.offers.exclude(pk=offer.pk).filter(name=fields["name"]).exists()
@@ -730,17 +865,9 @@ def offer_update(
 
 
 def _offer_state(offer: Offer) -> dict:
+    """An offer as the ledger records it: its terms, and how it is sold."""
     return {
-        "name": offer.name,
-        "price": str(offer.price),
-        "currency": offer.currency,
-        "term_months": offer.term_months,
-        "territories": offer.territories,
-        "queries_per_month": offer.queries_per_month,
-        "governing_law": offer.governing_law,
-        "dispute_forum": offer.dispute_forum,
-        "breach_notice_hours": offer.breach_notice_hours,
-        "onward_transfer_allowed": offer.onward_transfer_allowed,
+        **offer_terms(offer),
         "approval_mode": offer.approval_mode,
         "is_active": offer.is_active,
     }

@@ -46,6 +46,22 @@ def latest_case(product: DataProduct) -> ReviewCase | None:
     return product.review_cases.order_by("-opened_at", "-pk").first()
 
 
+def case_to_carry_over_from(product: DataProduct) -> ReviewCase | None:
+    """The product's latest review case, when it ended asking for changes: its approved
+    stages may carry over to the resubmitted version."""
+    latest = latest_case(product)
+    if latest is not None and latest.status == ReviewCase.Status.CHANGES_REQUESTED:
+        return latest
+    return None
+
+
+def approved_stages(case: ReviewCase) -> dict[str, StageReview]:
+    return {
+        s.stage: s
+        for s in case.stages.filter(status=StageReview.Status.APPROVED).select_related("decided_by")
+    }
+
+
 def case_detail(case_id: int) -> ReviewCase:
     return (
         ReviewCase.objects.select_related("product__provider", "version", "pipeline")

@@ -15,6 +15,18 @@ class AccessRefused(PermissionDenied):
     code = "access_refused"
 
 
+class LicenceSuspended(PermissionDenied):
+    """The buyer's licence is suspended by the exchange: access is paused, not ended."""
+
+    code = "licence_suspended"
+
+
+class ProductSuspended(PermissionDenied):
+    """The exchange suspended the product: access under every licence is paused."""
+
+    code = "product_suspended"
+
+
 class QuotaExceeded(DomainError):
     status_code = 429
     code = "quota_exceeded"

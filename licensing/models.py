@@ -213,13 +213,26 @@ class Licence(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    # Set while the exchange has suspended the licence (access paused, term running).
+    suspended_at = models.DateTimeField(null=True, blank=True)
+    suspended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    suspension_reason = models.TextField(blank=True)
 
     objects = LicenceQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("licence")
         ordering = ["-granted_at"]
-        permissions = [("revoke_licence", "Can revoke any licence (exchange admin)")]
+        permissions = [
+            ("revoke_licence", "Can revoke any licence (exchange admin)"),
+            ("suspend_licence", "Can suspend and reinstate a licence (exchange staff)"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(ends_at__isnull=True) | Q(ends_at__gt=models.F("starts_at")),
@@ -249,8 +262,15 @@ class UsageRecord(models.Model):
         QUERY = "query", _("Query")
         REPORT = "report", _("Insight report")
         EXTRACT = "extract", _("Aggregated extract")
+        PREVIEW = "preview", _("Provider preview")
 
-    licence = models.ForeignKey(Licence, on_delete=models.PROTECT, related_name="usage")
+    product = models.ForeignKey(
+        "catalogue.DataProduct", on_delete=models.PROTECT, related_name="usage_records"
+    )
+    # Empty for a provider's preview of its own product (no licence is involved).
+    licence = models.ForeignKey(
+        Licence, null=True, blank=True, on_delete=models.PROTECT, related_name="usage"
+    )
     organization = models.ForeignKey(
         "accounts.Organization", on_delete=models.PROTECT, related_name="usage_records"
     )
@@ -270,7 +290,16 @@ class UsageRecord(models.Model):
     class Meta:
         verbose_name = _("usage record")
         ordering = ["-occurred_at"]
-        indexes = [models.Index(fields=["licence", "occurred_at"], name="licensing_usage_idx")]
+        indexes = [
+            models.Index(fields=["licence", "occurred_at"], name="licensing_usage_idx"),
+            models.Index(fields=["product", "occurred_at"], name="licensing_usage_product_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(licence__isnull=False) | Q(kind="preview"),
+                name="licensing_usage_licensed_unless_preview",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} · {self.licence_id} · {self.occurred_at:%Y-%m-%d %H:%M}"

@@ -1,7 +1,7 @@
 """Reads of licensing: who sees which request, licence and usage."""
 
 from collections import defaultdict
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncMonth
@@ -53,6 +53,15 @@ def licences_held_by(organization: Organization | None) -> QuerySet[Licence]:
     )
 
 
+def suspended_licence_of(organization: Organization, product: DataProduct) -> Licence | None:
+    """The buyer's suspended licence for the product, if its access is paused."""
+    return (
+        Licence.objects.filter(buyer=organization, product=product, status=Licence.Status.SUSPENDED)
+        .order_by("-starts_at")
+        .first()
+    )
+
+
 def licences_granted_by(organization: Organization | None) -> QuerySet[Licence]:
     if organization is None:
         return Licence.objects.none()
@@ -71,16 +80,20 @@ def licences_visible_to(user: User, organization: Organization | None) -> QueryS
     ).select_related("product__provider", "offer", "buyer", "version")
 
 
-def quota_used(licence: Licence, now: datetime | None = None) -> int:
-    from licensing.services import month_window
+def month_window(now: datetime) -> tuple[datetime, datetime]:
+    """The calendar month around ``now`` (a quota's period): its first instant and the next
+    month's."""
+    start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    end = (start + timedelta(days=32)).replace(day=1)
+    return start, end
 
+
+def quota_used(licence: Licence, now: datetime | None = None) -> int:
     start, _end = month_window(timezone.localtime(now or timezone.now()))
     return UsageRecord.objects.filter(licence=licence, occurred_at__gte=start).count()
 
 
 def quotas_used(licences) -> dict[int, int]:
-    from licensing.services import month_window
-
     start, _end = month_window(timezone.localtime(timezone.now()))
     rows = (
         UsageRecord.objects.filter(licence__in=list(licences), occurred_at__gte=start)
@@ -94,7 +107,7 @@ def usage_by_licensee_month(product: DataProduct, months: int = 12) -> dict:
     """Accesses per licensee per month for the provider's chart: {buyer: {month: n}}."""
     since = timezone.now() - timezone.timedelta(days=31 * months)
     rows = (
-        UsageRecord.objects.filter(licence__product=product, occurred_at__gte=since)
+        UsageRecord.objects.filter(product=product, occurred_at__gte=since)
         .annotate(month=TruncMonth("occurred_at"))
         .values("organization__legal_name", "month")
         .annotate(n=Count("pk"))
@@ -110,5 +123,5 @@ def usage_visible_to(user: User, organization: Organization | None) -> QuerySet[
     if organization is None:
         return UsageRecord.objects.none()
     return UsageRecord.objects.filter(
-        Q(organization=organization) | Q(licence__product__provider=organization)
-    ).select_related("licence__product", "organization")
+        Q(organization=organization) | Q(product__provider=organization)
+    ).select_related("product", "licence", "organization")

@@ -3,24 +3,30 @@
 Only these services grant or revoke the `use_product` object permission.
 """
 
+import calendar
 import hashlib
 import json
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from guardian.shortcuts import assign_perm, remove_perm
 
 from accounts.models import ApiToken, Membership, Organization, User
 from catalogue.models import DataProduct, Offer, ProductVersion
+from catalogue.selectors import offer_terms
+from catalogue.services import PRODUCT
 from compliance import selectors as review_selectors
 from compliance.checks.legal import evidence_valid
+from compliance.rules.facts import transfer_facts
 from compliance.rules.services import transfer_assess
-from compliance.services import notify_provider
+from compliance.services.notifications import notify_organization, notify_provider
 from kernel.exceptions import (
     Conflict,
     InvalidInput,
@@ -28,68 +34,84 @@ from kernel.exceptions import (
     PermissionDenied,
 )
 from kernel.ledger.services import audit_record
-from licensing import odrl
-from licensing.exceptions import AccessRefused, NoLiveLicence, QuotaExceeded
+from kernel.transitions import StateMachine, transition
+from licensing import odrl, selectors
+from licensing.exceptions import (
+    AccessRefused,
+    LicenceSuspended,
+    NoLiveLicence,
+    ProductSuspended,
+    QuotaExceeded,
+)
 from licensing.models import Licence, LicenceRequest, RequestEvidence, UsageRecord
 from licensing.query import run_query
+from licensing.selectors import month_window
 
 R = LicenceRequest.Status
-REQUEST_TRANSITIONS: dict[str, set[str]] = {
-    R.REQUESTED: {R.ASSESSING, R.WITHDRAWN},
-    R.ASSESSING: {R.BLOCKED, R.MANUAL_REVIEW, R.AWAITING_EVIDENCE, R.AWAITING_PROVIDER},
-    R.MANUAL_REVIEW: {R.AWAITING_EVIDENCE, R.AWAITING_PROVIDER, R.BLOCKED, R.WITHDRAWN},
-    R.AWAITING_EVIDENCE: {R.AWAITING_PROVIDER, R.WITHDRAWN, R.DECLINED},
-    R.AWAITING_PROVIDER: {R.APPROVED, R.DECLINED, R.WITHDRAWN},
-    R.APPROVED: set(),
-    R.DECLINED: set(),
-    R.WITHDRAWN: set(),
-    R.BLOCKED: set(),
+# Each move names the operation (service) that makes it; see kernel.transitions.
+REQUEST_TRANSITIONS: dict[str, dict[str, str]] = {
+    R.REQUESTED: {R.ASSESSING: "assess", R.WITHDRAWN: "withdraw"},
+    R.ASSESSING: {
+        R.BLOCKED: "assess",
+        R.MANUAL_REVIEW: "assess",
+        R.AWAITING_EVIDENCE: "assess",
+        R.AWAITING_PROVIDER: "assess",
+    },
+    R.MANUAL_REVIEW: {
+        R.AWAITING_EVIDENCE: "transfer_review",
+        R.AWAITING_PROVIDER: "transfer_review",
+        R.BLOCKED: "transfer_review",
+        R.WITHDRAWN: "withdraw",
+    },
+    R.AWAITING_EVIDENCE: {
+        R.AWAITING_PROVIDER: "evidence",
+        R.DECLINED: "decide",
+        R.WITHDRAWN: "withdraw",
+    },
+    R.AWAITING_PROVIDER: {R.APPROVED: "decide", R.DECLINED: "decide", R.WITHDRAWN: "withdraw"},
+    R.APPROVED: {},
+    R.DECLINED: {},
+    R.WITHDRAWN: {},
+    R.BLOCKED: {},
 }
+REQUEST_OPERATIONS: dict[str, set[str]] = {
+    # Evidence is attached while the request waits for it (valid evidence moves it on).
+    "evidence": {R.AWAITING_EVIDENCE},
+}
+REQUEST = StateMachine(
+    model=LicenceRequest,
+    field="status",
+    transitions=REQUEST_TRANSITIONS,
+    operations=REQUEST_OPERATIONS,
+    noun=gettext_lazy("licence request"),
+    action_prefix="licensing.request",
+)
+
 L = Licence.Status
-LICENCE_TRANSITIONS: dict[str, set[str]] = {
-    L.ACTIVE: {L.EXPIRED, L.REVOKED, L.SUSPENDED},
-    L.SUSPENDED: {L.ACTIVE, L.REVOKED, L.EXPIRED},
-    L.EXPIRED: set(),
-    L.REVOKED: set(),
+LICENCE_TRANSITIONS: dict[str, dict[str, str]] = {
+    L.ACTIVE: {L.EXPIRED: "expire", L.REVOKED: "revoke", L.SUSPENDED: "suspend"},
+    L.SUSPENDED: {L.ACTIVE: "reinstate", L.REVOKED: "revoke", L.EXPIRED: "expire"},
+    L.EXPIRED: {},
+    L.REVOKED: {},
 }
+LICENCE_OPERATIONS: dict[str, set[str]] = {
+    # A new period under the same terms follows an active or expired one (not a revoked or
+    # suspended one: those end or pause by someone's decision).
+    "renew": {L.ACTIVE, L.EXPIRED},
+}
+LICENCE = StateMachine(
+    model=Licence,
+    field="status",
+    transitions=LICENCE_TRANSITIONS,
+    operations=LICENCE_OPERATIONS,
+    noun=gettext_lazy("licence"),
+    action_prefix="licensing.licence",
+)
 USE_PRODUCT = "catalogue.use_product"
 KIND_FOR_MODE = {"query_api": "query", "insight_report": "report", "aggregated_extract": "extract"}
 
 
-def _move(table, obj, to: str, what: str) -> str:
-    before = obj.status
-    if to not in table.get(before, set()):
-        raise InvalidTransition(
-            _("This %(what)s cannot go from “%(before)s” to “%(after)s”.")
-            % {"what": what, "before": before, "after": to}
-        )
-    obj.status = to
-    return before
-
-
 # --- terms --------------------------------------------------------------------------------
-
-
-def offer_terms(offer: Offer) -> dict[str, Any]:
-    """The contract terms of an offer exactly as a buyer is shown and accepts them."""
-    return {
-        "offer": offer.name,
-        "price": str(offer.price),
-        "currency": offer.currency,
-        "term_months": offer.term_months,
-        "purposes": sorted(
-            [p.code for p in offer.purposes.all()]
-            + ([offer.other_purposes] if offer.other_purposes else [])
-        ),
-        "territories": sorted(offer.territories),
-        "queries_per_month": offer.queries_per_month,
-        "governing_law": offer.governing_law,
-        "dispute_forum": offer.dispute_forum,
-        "audit_rights": offer.audit_rights,
-        "breach_notice_hours": offer.breach_notice_hours,
-        "onward_transfer_allowed": offer.onward_transfer_allowed,
-        "end_of_term": offer.end_of_term,
-    }
 
 
 def terms_hash(terms: dict[str, Any]) -> str:
@@ -126,7 +148,7 @@ def licence_request_create(
             _("Your organisation must be verified by the exchange before it can request licences.")
         )
     product = offer.product
-    if product.status != DataProduct.Status.LISTED or not offer.is_active:
+    if not PRODUCT.permits(product, "license") or not offer.is_active:
         raise InvalidTransition(_("This offer is not available."))
     if product.provider_id == buyer.pk:
         raise InvalidInput(_("You cannot license your own product."))
@@ -197,50 +219,54 @@ def _exported_ytd(provider: Organization, origin: str, version: ProductVersion) 
     return subjects + (totals["n"] or 0), sensitive + (sensitive_totals["n"] or 0)
 
 
-def _assess(request: LicenceRequest, *, actor: User | None) -> None:
+def _assess(request: LicenceRequest, *, actor: User | None) -> LicenceRequest:
+    """Runs the transfer rules on a new request and moves it to where they send it."""
     product = request.product
     version = product.listed_version
-    _move(REQUEST_TRANSITIONS, request, R.ASSESSING, "request")
+    request = transition(
+        request,
+        machine=REQUEST,
+        to=R.ASSESSING,
+        via="assess",
+        actor=actor,
+        organization=request.buyer,
+    )
     subjects, sensitive = _exported_ytd(product.provider, product.origin_jurisdiction, version)
-    facts = {
-        "origin": product.origin_jurisdiction,
-        "destination": request.processing_jurisdiction,
-        "data_categories": list(version.data_categories or ["non_personal"]),
-        "subjects_ytd": subjects,
-        "sensitive_subjects_ytd": sensitive,
-        "important_data": version.important_data,
-        "exporter_ciio": version.exporter_ciio,
-        "recipient_type": "company",
-        "exemptions": ["free_trade_zone"] if version.free_trade_zone.strip() else [],
-    }
     assessment = transfer_assess(
-        facts=facts,
+        facts=transfer_facts(
+            version,
+            destination=request.processing_jurisdiction,
+            subjects_ytd=subjects,
+            sensitive_subjects_ytd=sensitive,
+        ),
         actor=actor,
         organization=request.buyer,
         context="licence_request",
         subject=request,
     )
     request.assessment = assessment
-    decision = assessment.decision
-    if decision == "block":
-        _move(REQUEST_TRANSITIONS, request, R.BLOCKED, "request")
-        request.decision_note = assessment.explanation
-    elif decision == "manual_review":
-        _move(REQUEST_TRANSITIONS, request, R.MANUAL_REVIEW, "request")
-    elif decision == "allow_with_mechanism":
+    changes: dict[str, Any] = {"assessment": assessment}
+    if assessment.decision == "block":
+        after = R.BLOCKED
+        changes["decision_note"] = assessment.explanation
+    elif assessment.decision == "manual_review":
+        after = R.MANUAL_REVIEW
+    elif assessment.decision == "allow_with_mechanism":
         after = R.AWAITING_PROVIDER if _version_evidence(request) else R.AWAITING_EVIDENCE
-        _move(REQUEST_TRANSITIONS, request, after, "request")
     else:
-        _move(REQUEST_TRANSITIONS, request, R.AWAITING_PROVIDER, "request")
-    request.save(update_fields=["status", "assessment", "decision_note", "updated_at"])
-    audit_record(
-        action=f"licensing.request.{request.status}",
+        after = R.AWAITING_PROVIDER
+    request = transition(
+        request,
+        machine=REQUEST,
+        to=after,
+        via="assess",
         actor=actor,
         organization=request.buyer,
-        obj=request,
-        after={"assessment": assessment.pk, "decision": decision},
+        changes=changes,
+        after={"assessment": assessment.pk, "decision": assessment.decision},
     )
-    _after_assessment(request)
+    _follow_up(request, after)
+    return request
 
 
 def _version_evidence(request: LicenceRequest) -> list[dict]:
@@ -267,8 +293,10 @@ def _version_evidence(request: LicenceRequest) -> list[dict]:
     ]
 
 
-def _after_assessment(request: LicenceRequest) -> None:
-    if request.status == R.AWAITING_PROVIDER:
+def _follow_up(request: LicenceRequest, reached: str) -> None:
+    """What happens once a request reaches ``reached``: the provider is asked (or an
+    automatic offer approves at once), or the provider is asked for transfer evidence."""
+    if reached == R.AWAITING_PROVIDER:
         if request.offer.approval_mode == Offer.ApprovalMode.AUTOMATIC:
             _approve(request, actor=None, note=_("Approved automatically under the offer."))
         else:
@@ -283,7 +311,7 @@ def _after_assessment(request: LicenceRequest) -> None:
                     "p": request.purpose,
                 },
             )
-    elif request.status == R.AWAITING_EVIDENCE:
+    elif reached == R.AWAITING_EVIDENCE:
         notify_provider(
             product=request.product,
             subject=_("Transfer evidence needed for %(buyer)s")
@@ -293,37 +321,41 @@ def _after_assessment(request: LicenceRequest) -> None:
         )
 
 
+def _locked_request(request: LicenceRequest) -> LicenceRequest:
+    return (
+        LicenceRequest.objects.select_for_update(of=("self",))
+        .select_related("buyer", "product__provider", "offer", "assessment")
+        .get(pk=request.pk)
+    )
+
+
 def licence_request_withdraw(*, request: LicenceRequest, user: User) -> LicenceRequest:
     _require_member(user, request.buyer)
     with transaction.atomic():
-        request = LicenceRequest.objects.select_for_update().get(pk=request.pk)
-        before = _move(REQUEST_TRANSITIONS, request, R.WITHDRAWN, "request")
-        request.decided_at = timezone.now()
-        request.save(update_fields=["status", "decided_at", "updated_at"])
-        audit_record(
-            action="licensing.request.withdrawn",
+        request = _locked_request(request)
+        return transition(
+            request,
+            machine=REQUEST,
+            to=R.WITHDRAWN,
+            via="withdraw",
             actor=user,
             organization=request.buyer,
-            obj=request,
-            before={"status": before},
+            changes={"decided_at": timezone.now()},
         )
-    return request
 
 
 def licence_request_decide(
     *, request: LicenceRequest, user: User, approve: bool, note: str = ""
 ) -> LicenceRequest:
-    """The provider approves (a licence is granted at once) or declines (a note is owed)."""
+    """The provider approves (a licence is granted at once) or declines (a note is owed).
+
+    A request waiting for the provider can be approved or declined; one still waiting for
+    transfer evidence can only be declined (the map decides)."""
     _require_member(user, request.product.provider)
     if not approve and not note.strip():
         raise InvalidInput(_("Tell the buyer why the request is declined."), field="note")
     with transaction.atomic():
-        request = LicenceRequest.objects.select_for_update().get(pk=request.pk)
-        if request.status != R.AWAITING_PROVIDER:
-            raise Conflict(
-                _("This request is %(state)s and cannot be decided now.")
-                % {"state": request.get_status_display().lower()}
-            )
+        request = _locked_request(request)
         if approve:
             _approve(request, actor=user, note=note)
         else:
@@ -340,9 +372,7 @@ def licence_request_review(
     if not note.strip():
         raise InvalidInput(_("Record the reasoning of the decision."), field="note")
     with transaction.atomic():
-        request = LicenceRequest.objects.select_for_update().get(pk=request.pk)
-        if request.status != R.MANUAL_REVIEW:
-            raise Conflict(_("This request is not waiting for a compliance decision."))
+        request = _locked_request(request)
         mechanisms = request.assessment.mechanisms_any_of if request.assessment else []
         if not allow:
             after = R.BLOCKED
@@ -350,18 +380,18 @@ def licence_request_review(
             after = R.AWAITING_EVIDENCE
         else:
             after = R.AWAITING_PROVIDER
-        before = _move(REQUEST_TRANSITIONS, request, after, "request")
-        request.decision_note = note.strip()
-        request.save(update_fields=["status", "decision_note", "updated_at"])
-        audit_record(
-            action="licensing.request.transfer_reviewed",
+        request = transition(
+            request,
+            machine=REQUEST,
+            to=after,
+            via="transfer_review",
             actor=reviewer,
             organization=request.buyer,
-            obj=request,
-            before={"status": before},
-            after={"status": after, "note": note.strip()},
+            changes={"decision_note": note.strip()},
+            after={"note": note.strip()},
+            action="licensing.request.transfer_reviewed",
         )
-        _after_assessment(request)
+        _follow_up(request, after)
     return request
 
 
@@ -379,9 +409,8 @@ def licence_request_add_evidence(
     """The provider attaches mechanism evidence; valid evidence moves the request on."""
     _require_member(user, request.product.provider)
     with transaction.atomic():
-        request = LicenceRequest.objects.select_for_update().get(pk=request.pk)
-        if request.status != R.AWAITING_EVIDENCE:
-            raise Conflict(_("This request is not waiting for evidence."))
+        request = _locked_request(request)
+        REQUEST.require(request, "evidence", refusal=_("This request is not waiting for evidence."))
         needed = request.assessment.mechanisms_any_of
         if mechanism not in needed:
             raise InvalidInput(
@@ -410,9 +439,16 @@ def licence_request_add_evidence(
             after={"mechanism": mechanism, "valid": evidence.valid, "note": evidence.check_note},
         )
         if evidence.valid:
-            _move(REQUEST_TRANSITIONS, request, R.AWAITING_PROVIDER, "request")
-            request.save(update_fields=["status", "updated_at"])
-            _after_assessment(request)
+            request = transition(
+                request,
+                machine=REQUEST,
+                to=R.AWAITING_PROVIDER,
+                via="evidence",
+                actor=user,
+                organization=request.product.provider,
+                after={"evidence": evidence.pk},
+            )
+            _follow_up(request, R.AWAITING_PROVIDER)
     return evidence
 
 
@@ -421,19 +457,19 @@ def licence_request_add_evidence(
 
 def _decide(request: LicenceRequest, *, to: str, actor: User | None, note: str) -> None:
     """The provider's (or the offer's automatic) final word on a request."""
-    before = _move(REQUEST_TRANSITIONS, request, to, "request")
-    request.decided_by, request.decided_at = actor, timezone.now()
-    request.decision_note = note.strip()
-    request.save(
-        update_fields=["status", "decided_by", "decided_at", "decision_note", "updated_at"]
-    )
-    audit_record(
-        action=f"licensing.request.{to}",
+    transition(
+        request,
+        machine=REQUEST,
+        to=to,
+        via="decide",
         actor=actor,
         organization=request.product.provider,
-        obj=request,
-        before={"status": before},
-        after={"note": request.decision_note},
+        changes={
+            "decided_by": actor,
+            "decided_at": timezone.now(),
+            "decision_note": note.strip(),
+        },
+        after={"note": note.strip()},
     )
 
 
@@ -442,18 +478,26 @@ def _approve(request: LicenceRequest, *, actor: User | None, note: str) -> Licen
     return licence_grant(request=request, actor=actor)
 
 
-def _period(offer: Offer, start: datetime) -> datetime | None:
-    if offer.term_months is None:
+def licence_period_end(start: datetime, months: int | None) -> datetime | None:
+    """The end of a term of ``months`` calendar months from ``start`` (None: perpetual).
+
+    The same day of the month ``months`` later, or that month's last day when it is shorter:
+    31 January + 12 months is 31 January, + 1 month is 28 (or 29) February.
+    """
+    if months is None:
         return None
-    month = start.month - 1 + offer.term_months
-    year = start.year + month // 12
-    month = month % 12 + 1
-    day = min(start.day, 28)
+    index = start.month - 1 + months
+    year, month = start.year + index // 12, index % 12 + 1
+    day = min(start.day, calendar.monthrange(year, month)[1])
     return start.replace(year=year, month=month, day=day)
 
 
+def _period(offer: Offer, start: datetime) -> datetime | None:
+    return licence_period_end(start, offer.term_months)
+
+
 def _policy(licence: Licence) -> dict:
-    base = "https://exchange.example"
+    base = settings.SITE_URL
     product = licence.product
     return odrl.licence_policy(
         odrl.LicenceFacts(
@@ -531,6 +575,21 @@ def _sync_permission(buyer: Organization, product: DataProduct) -> None:
         remove_perm(USE_PRODUCT, buyer.group, product)
 
 
+def _require_licence_staff(actor: User) -> None:
+    if not (actor.is_authenticated and actor.has_perm("licensing.suspend_licence")):
+        raise PermissionDenied(
+            _("Only an exchange administrator or a compliance reviewer may suspend a licence.")
+        )
+
+
+def _locked_licence(licence: Licence) -> Licence:
+    return (
+        Licence.objects.select_for_update(of=("self",))
+        .select_related("buyer", "product__provider")
+        .get(pk=licence.pk)
+    )
+
+
 def licence_revoke(*, licence: Licence, actor: User, reason: str) -> Licence:
     is_provider = Membership.objects.filter(
         user=actor, organization=licence.product.provider_id
@@ -540,45 +599,124 @@ def licence_revoke(*, licence: Licence, actor: User, reason: str) -> Licence:
     if not reason.strip():
         raise InvalidInput(_("A reason is required to revoke a licence."), field="reason")
     with transaction.atomic():
-        licence = Licence.objects.select_for_update().get(pk=licence.pk)
-        before = _move(LICENCE_TRANSITIONS, licence, L.REVOKED, "licence")
-        licence.ended_at, licence.ended_by, licence.end_reason = timezone.now(), actor, reason
-        licence.save(update_fields=["status", "ended_at", "ended_by", "end_reason"])
-        _sync_permission(licence.buyer, licence.product)
-        audit_record(
-            action="licensing.licence.revoked",
+        licence = _locked_licence(licence)
+        licence = transition(
+            licence,
+            machine=LICENCE,
+            to=L.REVOKED,
+            via="revoke",
             actor=actor,
             organization=licence.buyer,
-            obj=licence,
-            before={"status": before},
+            changes={"ended_at": timezone.now(), "ended_by": actor, "end_reason": reason},
             after={"reason": reason.strip()},
+        )
+        _sync_permission(licence.buyer, licence.product)
+    return licence
+
+
+def licence_suspend(*, licence: Licence, actor: User, reason: str) -> Licence:
+    """The exchange pauses a licence (a regulator's order, a breach report): access stops
+    at once and is refused as suspended; the term keeps running and may expire meanwhile.
+    Both parties are told why."""
+    _require_licence_staff(actor)
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput(_("A reason is required to suspend a licence."), field="reason")
+    with transaction.atomic():
+        licence = _locked_licence(licence)
+        licence = transition(
+            licence,
+            machine=LICENCE,
+            to=L.SUSPENDED,
+            via="suspend",
+            actor=actor,
+            organization=licence.buyer,
+            changes={
+                "suspended_at": timezone.now(),
+                "suspended_by": actor,
+                "suspension_reason": reason,
+            },
+            after={"reason": reason},
+        )
+        _sync_permission(licence.buyer, licence.product)
+        _tell_both_parties(
+            licence,
+            subject=_("Licence #%(n)s for “%(title)s” is suspended")
+            % {"n": licence.pk, "title": licence.product.title},
+            body=_("The exchange suspended this licence: %(reason)s") % {"reason": reason},
         )
     return licence
 
 
+def licence_reinstate(*, licence: Licence, actor: User, reason: str) -> Licence:
+    """The exchange lifts a suspension; access resumes if the term has not ended."""
+    _require_licence_staff(actor)
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput(_("Say why the licence is reinstated."), field="reason")
+    with transaction.atomic():
+        licence = _locked_licence(licence)
+        licence = transition(
+            licence,
+            machine=LICENCE,
+            to=L.ACTIVE,
+            via="reinstate",
+            actor=actor,
+            organization=licence.buyer,
+            changes={"suspended_at": None, "suspended_by": None, "suspension_reason": ""},
+            before={"reason": licence.suspension_reason},
+            after={"reason": reason},
+            action="licensing.licence.reinstated",
+        )
+        if licence.is_live():
+            assign_perm(USE_PRODUCT, licence.buyer.group, licence.product)
+        _tell_both_parties(
+            licence,
+            subject=_("Licence #%(n)s for “%(title)s” is reinstated")
+            % {"n": licence.pk, "title": licence.product.title},
+            body=_("The exchange lifted the suspension: %(reason)s") % {"reason": reason},
+        )
+    return licence
+
+
+def _tell_both_parties(licence: Licence, *, subject: str, body: str) -> None:
+    link = reverse("licensing:licence", args=[licence.pk])
+    notify_organization(
+        organization=licence.buyer, subject=subject, body=body, link=link, product=None
+    )
+    notify_organization(
+        organization=licence.product.provider,
+        subject=subject,
+        body=body,
+        link=link,
+        product=licence.product,
+    )
+
+
 def licences_expire_due(*, now: datetime | None = None) -> int:
-    """Expires every active licence whose term has ended (idempotent: run it as often as
-    you like, each licence expires once)."""
+    """Expires every active or suspended licence whose term has ended (idempotent: run it
+    as often as you like, each licence expires once)."""
     now = now or timezone.now()
     expired = 0
-    due = Licence.objects.filter(status=L.ACTIVE, ends_at__isnull=False, ends_at__lte=now)
+    due = Licence.objects.filter(
+        status__in=LICENCE.moves_into(L.EXPIRED, via="expire"),
+        ends_at__isnull=False,
+        ends_at__lte=now,
+    )
     for licence_id in due.values_list("pk", flat=True):
         with transaction.atomic():
-            licence = Licence.objects.select_for_update().get(pk=licence_id)
-            if licence.status != L.ACTIVE or licence.ends_at > now:
+            licence = _locked_licence(Licence(pk=licence_id))
+            if not LICENCE.allows(licence.status, L.EXPIRED, "expire") or licence.ends_at > now:
                 continue
-            before = _move(LICENCE_TRANSITIONS, licence, L.EXPIRED, "licence")
-            licence.ended_at = now
-            licence.end_reason = "term ended"
-            licence.save(update_fields=["status", "ended_at", "end_reason"])
-            _sync_permission(licence.buyer, licence.product)
-            audit_record(
-                action="licensing.licence.expired",
-                actor=None,
+            licence = transition(
+                licence,
+                machine=LICENCE,
+                to=L.EXPIRED,
+                via="expire",
                 organization=licence.buyer,
-                obj=licence,
-                before={"status": before},
+                changes={"ended_at": now, "end_reason": "term ended"},
             )
+            _sync_permission(licence.buyer, licence.product)
             expired += 1
     return expired
 
@@ -587,9 +725,11 @@ def licence_renew(*, licence: Licence, user: User) -> Licence:
     """A new licence period under the same terms, from the end of the current one."""
     _require_member(user, licence.product.provider)
     with transaction.atomic():
-        licence = Licence.objects.select_for_update().get(pk=licence.pk)
-        if licence.status not in (L.ACTIVE, L.EXPIRED) or licence.ends_at is None:
-            raise InvalidTransition(_("Only an active or expired fixed-term licence renews."))
+        licence = _locked_licence(licence)
+        refusal = _("Only an active or expired fixed-term licence renews.")
+        LICENCE.require(licence, "renew", refusal=refusal)
+        if licence.ends_at is None:
+            raise InvalidTransition(refusal)
         if licence.renewals.exists():
             raise Conflict(_("This licence period has already been renewed."))
         start = max(licence.ends_at, timezone.now())
@@ -626,12 +766,6 @@ def licence_renew(*, licence: Licence, user: User) -> Licence:
 # --- access -------------------------------------------------------------------------------
 
 
-def month_window(now: datetime) -> tuple[datetime, datetime]:
-    start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    end = (start + timedelta(days=32)).replace(day=1)
-    return start, end
-
-
 def access_authorise(
     *,
     user: User,
@@ -658,8 +792,37 @@ def access_authorise(
         .order_by("-starts_at")
         .first()
     )
+    if licence is None:
+        suspended = selectors.suspended_licence_of(organization, product)
+        if suspended is not None:
+            raise LicenceSuspended(
+                _(
+                    "Your licence #%(n)s is suspended since %(when)s by the exchange: "
+                    "%(reason)s. Access resumes if it is reinstated; contact the exchange "
+                    "or the provider."
+                )
+                % {
+                    "n": suspended.pk,
+                    "when": timezone.localtime(suspended.suspended_at).strftime("%Y-%m-%d %H:%M"),
+                    "reason": suspended.suspension_reason,
+                }
+            )
     if licence is None or not user.has_perm(USE_PRODUCT, product):
         raise NoLiveLicence(_("Not found."))
+    if not PRODUCT.permits(product, "serve"):
+        raise ProductSuspended(
+            _(
+                "“%(title)s” is suspended by the exchange since %(when)s: %(reason)s. Access "
+                "under your licence is paused until it is reinstated."
+            )
+            % {
+                "title": product.title,
+                "when": timezone.localtime(product.suspended_at).strftime("%Y-%m-%d %H:%M")
+                if product.suspended_at
+                else "—",
+                "reason": product.suspension_reason,
+            }
+        )
     if KIND_FOR_MODE.get(licence.version.delivery_mode) != kind:
         raise AccessRefused(
             _("This product is delivered as %(mode)s, not by this endpoint.")
@@ -718,33 +881,67 @@ def access_meter(
                     resets_at=end,
                 )
         result, groups, suppressed = run()
-        record = UsageRecord.objects.create(
+        record = _record_access(
+            product=licence.product,
             licence=licence,
             organization=licence.buyer,
             user=user,
             token=token,
             kind=kind,
             purpose=purpose,
-            processing_jurisdiction=jurisdiction.upper(),
+            jurisdiction=jurisdiction,
             occurred_at=now,
-            groups_returned=groups,
-            groups_suppressed=suppressed,
-            detail=detail or {},
-        )
-        audit_record(
-            action=f"licensing.access.{kind}",
-            actor=user,
-            organization=licence.buyer,
-            obj=licence,
-            after={
-                "usage": record.pk,
-                "groups": groups,
-                "suppressed": suppressed,
-                "purpose": purpose,
-                "jurisdiction": jurisdiction.upper(),
-            },
+            groups=groups,
+            suppressed=suppressed,
+            detail=detail,
         )
     return result, record
+
+
+def _record_access(
+    *,
+    product: DataProduct,
+    licence: Licence | None,
+    organization: Organization,
+    user: User,
+    token: ApiToken | None,
+    kind: str,
+    purpose: str,
+    jurisdiction: str,
+    occurred_at: datetime,
+    groups: int,
+    suppressed: int,
+    detail: dict | None,
+) -> UsageRecord:
+    """The usage record and the ledger event every access leaves, licensed or a preview."""
+    record = UsageRecord.objects.create(
+        product=product,
+        licence=licence,
+        organization=organization,
+        user=user,
+        token=token,
+        kind=kind,
+        purpose=purpose,
+        processing_jurisdiction=jurisdiction.upper(),
+        occurred_at=occurred_at,
+        groups_returned=groups,
+        groups_suppressed=suppressed,
+        detail=detail or {},
+    )
+    audit_record(
+        action=f"licensing.access.{kind}",
+        actor=user,
+        organization=organization,
+        obj=licence if licence is not None else product,
+        after={
+            "usage": record.pk,
+            "groups": groups,
+            "suppressed": suppressed,
+            "purpose": purpose,
+            "jurisdiction": jurisdiction.upper(),
+        },
+    )
+    return record
 
 
 def access_query(
@@ -775,3 +972,39 @@ def access_query(
         run=run,
         detail=detail,
     )
+
+
+def access_preview(
+    *,
+    product: DataProduct,
+    user: User,
+    organization: Organization | None,
+    token: ApiToken | None,
+    query,
+) -> tuple[dict, UsageRecord]:
+    """The provider tries a query on its own listed product, as buyers will see it (the
+    same disclosure rules); metered and recorded like any access, as the provider's own
+    usage (no licence, no quota)."""
+    if organization is None or product.provider_id != organization.pk:
+        raise NoLiveLicence(_("Not found."))
+    _require_member(user, organization)
+    version = product.listed_version
+    if version is None:
+        raise NoLiveLicence(_("Not found."))
+    answer = run_query(version, query)
+    with transaction.atomic():
+        record = _record_access(
+            product=product,
+            licence=None,
+            organization=organization,
+            user=user,
+            token=token,
+            kind=UsageRecord.Kind.PREVIEW,
+            purpose="provider preview",
+            jurisdiction=organization.jurisdiction,
+            occurred_at=timezone.now(),
+            groups=answer.groups_returned,
+            suppressed=answer.groups_suppressed,
+            detail={"query": answer.query},
+        )
+    return answer.to_dict(), record

@@ -165,6 +165,9 @@ EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Data Exchange <no-reply@localhost>")
 SITE_NAME = env.str("SITE_NAME", default="Jambatan Data Exchange")
+# The portal's public address: links in e-mails and the IRIs of the ODRL policies stored
+# with every licence (a policy keeps the address it was granted under).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 # --- Security -----------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
@@ -232,6 +235,9 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=14 
 # longest task so a slow-but-alive task is not run twice.
 CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=60 * 60)
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
+# Modules that declare tasks beside the services that queue them (autodiscovery finds the
+# apps' own `tasks` modules too).
+CELERY_IMPORTS = ("compliance.services.checking",)
 CELERY_BEAT_SCHEDULE: dict = {
     "expire-licences": {"task": "licensing.expire_licences", "schedule": 300.0},
 }

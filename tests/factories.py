@@ -154,9 +154,8 @@ def listed_product(provider: Organization | None = None, actor: User | None = No
     add_offer(product, actor, **offer_kwargs)
     version = product.versions.get()
     catalogue_services.version_submit(version=version, actor=actor)
-    catalogue_services.product_set_status(product=product, to="in_review", actor=None)
-    catalogue_services.version_decide(version=version, to="approved", actor=None)
-    catalogue_services.product_list_version(version=version, actor=None)
+    catalogue_services.version_review_open(version=version, actor=None)
+    catalogue_services.version_review_close(version=version, outcome="approved", actor=None)
     product.refresh_from_db()
     return product
 

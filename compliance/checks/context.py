@@ -1,6 +1,6 @@
 """What an automated check sees (plain data: no Django models) and what it reports."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import IO, Any
@@ -10,14 +10,17 @@ Opener = Callable[[], IO[bytes]]
 
 @dataclass(frozen=True)
 class OfferFacts:
+    """An offer's name and contract terms (the catalogue's term list, as buyers accept them):
+    ``offer.governing_law`` reads ``terms["governing_law"]``."""
+
     name: str
-    territories: list[str]
-    governing_law: str
-    dispute_forum: str
-    audit_rights: str
-    breach_notice_hours: int
-    end_of_term: str
-    onward_transfer_allowed: bool
+    terms: Mapping[str, Any] = field(default_factory=dict)
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.__dict__["terms"][name]
+        except KeyError:
+            raise AttributeError(name) from None
 
 
 @dataclass(frozen=True)

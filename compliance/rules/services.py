@@ -17,20 +17,35 @@ from django.db import IntegrityError, transaction
 from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Organization, User
 from compliance.rules import engine, selectors
 from compliance.rules.exceptions import InvalidFacts, RuleSetNotEditable
 from compliance.rules.models import Rule, RuleSet, TransferAssessment
-from kernel.exceptions import Conflict, InvalidInput, InvalidTransition
+from kernel.exceptions import Conflict, InvalidInput
 from kernel.ledger.services import audit_record
+from kernel.transitions import StateMachine, transition
 
 S = RuleSet.Status
-TRANSITIONS: dict[str, set[str]] = {
-    S.DRAFT: {S.IN_FORCE},
-    S.IN_FORCE: {S.RETIRED},
-    S.RETIRED: set(),
+# Each move names the operation (service) that makes it; see kernel.transitions.
+RULE_SET_TRANSITIONS: dict[str, dict[str, str]] = {
+    S.DRAFT: {S.IN_FORCE: "publish"},
+    S.IN_FORCE: {S.RETIRED: "retire"},
+    S.RETIRED: {},
 }
+RULE_SET_OPERATIONS: dict[str, set[str]] = {
+    # Only a draft and its rules are edited: a set in force is replaced by a new version.
+    "edit": {S.DRAFT},
+}
+RULE_SET = StateMachine(
+    model=RuleSet,
+    field="status",
+    transitions=RULE_SET_TRANSITIONS,
+    operations=RULE_SET_OPERATIONS,
+    noun=gettext_lazy("rule set"),
+    action_prefix="compliance.ruleset",
+)
 RULE_SET_FIELDS = ("version", "title", "effective_from", "effective_to", "sources", "notes")
 RULE_FIELDS = ("code", "priority", "title", "when", "outcome", "explanation", "source")
 VERSION_PATTERN = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]{0,19}$")
@@ -147,19 +162,8 @@ def _locked_rule_set(rule_set: RuleSet) -> RuleSet:
 
 
 def _require_draft(rule_set: RuleSet) -> None:
-    if rule_set.status != S.DRAFT:
+    if not RULE_SET.permits(rule_set, "edit"):
         raise RuleSetNotEditable(rule_set)
-
-
-def _move(rule_set: RuleSet, to: str) -> str:
-    before = rule_set.status
-    if to not in TRANSITIONS.get(before, set()):
-        raise InvalidTransition(
-            _("A rule set cannot go from “%(before)s” to “%(after)s”.")
-            % {"before": S(before).label, "after": S(to).label}
-        )
-    rule_set.status = to
-    return before
 
 
 def _rule_set_state(rule_set: RuleSet) -> dict[str, Any]:
@@ -385,14 +389,13 @@ def _definition_problem(exc: engine.RuleDefinitionError, *, with_rule_set: bool)
 
 
 def _retire(rule_set: RuleSet, *, actor: User | None) -> None:
-    before = _move(rule_set, S.RETIRED)
-    rule_set.save(update_fields=["status"])
-    audit_record(
-        action="compliance.ruleset.retired",
+    transition(
+        rule_set,
+        machine=RULE_SET,
+        to=S.RETIRED,
+        via="retire",
         actor=actor,
-        obj=rule_set,
-        before={"status": before},
-        after={"status": rule_set.status, "effective_to": rule_set.effective_to},
+        after={"effective_to": rule_set.effective_to},
     )
 
 
@@ -405,7 +408,7 @@ def rule_set_publish(*, rule_set: RuleSet, actor: User | None) -> RuleSet:
     """
     with transaction.atomic():
         rule_set = _locked_rule_set(rule_set)
-        before = _move(rule_set, S.IN_FORCE)
+        RULE_SET.check(rule_set.status, S.IN_FORCE, "publish")
         rules = list(rule_set.rules.all())
         try:
             engine.validate_rule_set(selectors.rule_set_as_dict(rule_set, rules))
@@ -455,19 +458,19 @@ def rule_set_publish(*, rule_set: RuleSet, actor: User | None) -> RuleSet:
             )
             if previous.effective_to <= now:
                 _retire(previous, actor=actor)
-        rule_set.published_at = timezone.now()
-        rule_set.published_by = actor
-        rule_set.save(update_fields=["status", "published_at", "published_by"])
-        audit_record(
-            action="compliance.ruleset.published",
+        rule_set = transition(
+            rule_set,
+            machine=RULE_SET,
+            to=S.IN_FORCE,
+            via="publish",
             actor=actor,
-            obj=rule_set,
-            before={"status": before},
+            changes={"published_at": timezone.now(), "published_by": actor},
             after={
                 **_rule_set_state(rule_set),
                 "rules": len(rules),
                 "replaces": [str(previous) for previous in replaced],
             },
+            action="compliance.ruleset.published",
         )
     return rule_set
 
@@ -480,9 +483,8 @@ def rule_set_retire(*, rule_set: RuleSet, actor: User | None) -> RuleSet:
     """
     with transaction.atomic():
         rule_set = _locked_rule_set(rule_set)
-        if rule_set.status == S.IN_FORCE and (
-            rule_set.effective_to is None or rule_set.effective_to > today()
-        ):
+        RULE_SET.check(rule_set.status, S.RETIRED, "retire")
+        if rule_set.effective_to is None or rule_set.effective_to > today():
             raise InvalidInput(
                 _(
                     "%(rs)s is in force until a later version replaces it; publish that "
@@ -506,7 +508,7 @@ def rule_sets_retire_expired(*, actor: User | None = None) -> int:
     for rule_set in expired:
         with transaction.atomic():
             locked = _locked_rule_set(rule_set)
-            if locked.status == S.IN_FORCE:
+            if RULE_SET.allows(locked.status, S.RETIRED, "retire"):
                 _retire(locked, actor=actor)
                 count += 1
     return count

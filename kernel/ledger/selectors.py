@@ -3,27 +3,13 @@
 from collections.abc import Iterator
 from typing import Any
 
-from kernel.ledger.chain import ChainProblem, first_problem
+from kernel.ledger.chain import HASHED_FIELDS, ChainProblem, first_problem
 from kernel.ledger.models import AuditEvent, LedgerHead
 
 
 def _events_for_verification() -> Iterator[dict[str, Any]]:
-    rows = AuditEvent.objects.order_by("seq").values(
-        "seq",
-        "created_at",
-        "actor_id",
-        "actor_label",
-        "organization_id",
-        "action",
-        "object_type",
-        "object_id",
-        "object_repr",
-        "before",
-        "after",
-        "request_id",
-        "prev_hash",
-        "hash",
-    )
+    # Exactly the fields the chain hashes (one list, in chain.py), and the hash itself.
+    rows = AuditEvent.objects.order_by("seq").values(*HASHED_FIELDS, "hash")
     for row in rows.iterator(chunk_size=2000):
         row["created_at"] = row["created_at"].isoformat()
         yield row

@@ -27,7 +27,8 @@ from rest_framework.response import Response
 from accounts.selectors import active_organization
 from catalogue import selectors, services
 from catalogue.models import Category, DataProduct, Offer, ProductVersion, Purpose
-from compliance.services import review_submit
+from catalogue.services import VERSION
+from compliance.services.cases import review_submit
 from kernel.exceptions import PermissionDenied
 from marketplace.api.pagination import PageNumberPagination
 from marketplace.catalogue import dcat
@@ -380,7 +381,7 @@ class ProductVersionViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def submit(self, request, slug=None, number=None):
         version = self._writable_version(number)
-        if version.is_editable:
+        if VERSION.permits(version, "edit"):
             problems = services.version_readiness_problems(version)
             if problems:
                 raise ValidationError({"readiness_problems": [str(p) for p in problems]})

@@ -14,7 +14,7 @@ from accounts.jurisdictions import JURISDICTION_CHOICES
 from accounts.models import Organization
 from catalogue.models import Category, DataProduct, Offer, ProductVersion, Purpose
 from catalogue.selectors import version_history
-from catalogue.services import version_readiness_problems
+from catalogue.services import VERSION, version_readiness_problems
 from kernel.tabular.csvstream import CsvFormatError, iter_csv
 from kernel.tabular.schema import neutralise_rows
 from marketplace.catalogue.markdown import render_markdown
@@ -290,7 +290,7 @@ class VersionSerializer(serializers.ModelSerializer):
         )
     )
     def get_readiness_problems(self, version: ProductVersion) -> list[str]:
-        if not version.is_editable:
+        if not VERSION.permits(version, "edit"):
             return []
         return [str(p) for p in version_readiness_problems(version)]
 

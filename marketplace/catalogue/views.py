@@ -16,9 +16,10 @@ from django.views.decorators.http import require_POST
 from accounts.selectors import active_organization
 from catalogue import selectors, services
 from catalogue.models import DataProduct, Offer, ProductVersion
+from catalogue.services import VERSION
 from compliance import selectors as review_selectors
-from compliance import services as review_services
-from compliance.services import review_submit
+from compliance.services.cases import review_submit
+from compliance.services.notifications import notification_mark_read
 from kernel.exceptions import DomainError
 from kernel.ledger.selectors import events_for_object
 from marketplace.catalogue.forms import (
@@ -154,7 +155,7 @@ def notifications_read(request):
     if org is None:
         raise Http404
     for note in review_selectors.notifications_for(org, unread_only=True):
-        review_services.notification_mark_read(notification=note, user=request.user)
+        notification_mark_read(notification=note, user=request.user)
     return redirect("catalogue:dashboard")
 
 
@@ -195,8 +196,9 @@ def product_manage(request, slug):
             "versions": versions,
             "offers": product.offers.prefetch_related("purposes").order_by("-is_active", "price"),
             "problems": services.version_readiness_problems(current)
-            if current and current.is_editable
+            if current and VERSION.permits(current, "edit")
             else [],
+            "current_editable": bool(current) and VERSION.permits(current, "edit"),
             "preview": sample_preview(current),
             "history": history[:40],
             "case": case,
@@ -245,7 +247,7 @@ def _managed_version(request, slug, number) -> ProductVersion:
 @login_required
 def version_edit(request, slug, number):
     version = _managed_version(request, slug, number)
-    if not version.is_editable:
+    if not VERSION.permits(version, "edit"):
         messages.error(request, _("This version is no longer a draft and cannot be edited."))
         return redirect("catalogue:manage", slug=slug)
     form = VersionForm(request.POST or None, initial=VersionForm.initial_for(version))

@@ -13,7 +13,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from compliance import selectors, services
+from compliance import selectors
 from compliance.diff import version_diff, version_fields
 from compliance.models import (
     ComplianceQueue,
@@ -26,6 +26,7 @@ from compliance.models import (
     StageReview,
     TechnicalQueue,
 )
+from compliance.services import checking, decisions
 from kernel.exceptions import DomainError
 
 SEVERITY_ORDER = {"blocking": 0, "warning": 1, "info": 2}
@@ -209,7 +210,7 @@ class StageQueueAdmin(admin.ModelAdmin):
         self._each(
             request,
             queryset,
-            lambda s: services.stage_claim(stage=s, user=request.user),
+            lambda s: decisions.stage_claim(stage=s, user=request.user),
             _("Claimed %(n)d stage(s)."),
         )
 
@@ -222,7 +223,7 @@ class StageQueueAdmin(admin.ModelAdmin):
         self._each(
             request,
             queryset,
-            lambda s: services.stage_assign(stage=s, assignee=assignee, actor=request.user),
+            lambda s: decisions.stage_assign(stage=s, assignee=assignee, actor=request.user),
             _("Assigned %(n)d stage(s)."),
         )
 
@@ -328,7 +329,7 @@ class StageQueueAdmin(admin.ModelAdmin):
         if request.method != "POST":
             return self._back(stage)
         try:
-            services.stage_decide(
+            decisions.stage_decide(
                 stage=stage,
                 actor=request.user,
                 decision=request.POST.get("decision", ""),
@@ -345,7 +346,7 @@ class StageQueueAdmin(admin.ModelAdmin):
         stage = self._stage_or_404(request, pk)
         if request.method == "POST":
             try:
-                services.review_comment_add(
+                decisions.review_comment_add(
                     case=stage.case,
                     author=request.user,
                     body=request.POST.get("body", ""),
@@ -362,7 +363,7 @@ class StageQueueAdmin(admin.ModelAdmin):
         stage = self._stage_or_404(request, pk)
         if request.method == "POST":
             try:
-                services.stage_rerun_checks(stage=stage, actor=request.user)
+                checking.stage_rerun_checks(stage=stage, actor=request.user)
             except DomainError as exc:
                 self.message_user(request, exc.message, messages.ERROR)
             else:

@@ -9,8 +9,9 @@ from rest_framework.views import APIView
 
 from accounts.selectors import active_organization
 from catalogue.selectors import can_manage, is_reviewer, products_visible_to
-from compliance import selectors, services
+from compliance import selectors
 from compliance.models import StageReview
+from compliance.services import decisions
 from marketplace.compliance.serializers import (
     DecisionSerializer,
     ProviderCaseSerializer,
@@ -76,7 +77,7 @@ class StageViewSet(viewsets.ReadOnlyModelViewSet):
     def decision(self, request, pk=None):
         serializer = DecisionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        stage = services.stage_decide(
+        stage = decisions.stage_decide(
             stage=self.get_object(), actor=request.user, **serializer.validated_data
         )
         return Response(StageDetailSerializer(selectors.queue(stage.stage).get(pk=stage.pk)).data)
@@ -84,7 +85,7 @@ class StageViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(summary="Claim a stage for yourself", request=None, responses=StageSerializer)
     @action(detail=True, methods=["post"])
     def claim(self, request, pk=None):
-        stage = services.stage_claim(stage=self.get_object(), user=request.user)
+        stage = decisions.stage_claim(stage=self.get_object(), user=request.user)
         return Response(StageSerializer(selectors.queue(stage.stage).get(pk=stage.pk)).data)
 
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from accounts.models import Organization, User
 from catalogue.models import DataProduct
+from catalogue.selectors import offer_terms
 from licensing import services
 from licensing.models import Licence, LicenceRequest, UsageRecord
 
@@ -32,7 +33,7 @@ def _request(buyer_slug, product_slug, offer_name, purpose, jurisdiction) -> Lic
         purpose=purpose,
         processing_jurisdiction=jurisdiction,
         intended_start=timezone.localdate(),
-        accepted_terms_hash=services.terms_hash(services.offer_terms(offer)),
+        accepted_terms_hash=services.terms_hash(offer_terms(offer)),
         message="Demo request.",
     )
 

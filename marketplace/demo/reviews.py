@@ -7,8 +7,8 @@ from datetime import timedelta
 from django.utils import timezone
 
 from accounts.models import Membership, User
-from compliance import services
 from compliance.models import StageReview
+from compliance.services import cases, decisions
 
 REVIEWERS = {
     "legal": "legal@exchange.example",
@@ -34,14 +34,14 @@ def seed_reviews(created) -> dict[str, int]:
             .first()
             .user
         )
-        case = services.review_submit(version=product.versions.get(), actor=owner)
+        case = cases.review_submit(version=product.versions.get(), actor=owner)
         stop = STOP_BEFORE.get(spec.review)
         for stage in case.stages.order_by("position"):
             stage.refresh_from_db()
             if stage.stage == stop:
                 break
             if spec.review == "changes_requested" and stage.stage == "technical":
-                services.stage_decide(
+                decisions.stage_decide(
                     stage=stage,
                     actor=reviewers["technical"],
                     decision="changes_requested",
@@ -50,7 +50,7 @@ def seed_reviews(created) -> dict[str, int]:
                 )
                 break
             blocking = stage.findings.filter(severity="blocking").count()
-            services.stage_decide(
+            decisions.stage_decide(
                 stage=stage,
                 actor=reviewers[stage.stage],
                 decision="approved",

@@ -17,12 +17,11 @@ from rest_framework.views import APIView
 from accounts.models import ApiToken
 from accounts.selectors import active_organization
 from catalogue.models import DataProduct, Offer
-from catalogue.selectors import products_visible_to
-from kernel.ledger.services import audit_record
+from catalogue.selectors import offer_terms, products_visible_to
 from kernel.tabular.schema import neutralise_formula
 from licensing import selectors, services
 from licensing.models import LicenceRequest
-from licensing.query import QueryError, parse_query, run_query
+from licensing.query import QueryError, parse_query
 from marketplace.licensing.serializers import (
     EvidenceUploadSerializer,
     LicenceRequestCreateSerializer,
@@ -70,7 +69,7 @@ class OfferTermsView(APIView):
         ).first()
         if offer is None:
             raise Http404
-        terms = services.offer_terms(offer)
+        terms = offer_terms(offer)
         return Response(
             {
                 "offer": offer.pk,
@@ -317,25 +316,18 @@ class QueryView(AccessView):
     )
     def post(self, request, slug):
         own = self._is_provider(request, slug)
-        version = own.listed_version if own else None
-        if own is None:
-            product, licence, token, purpose, jurisdiction = self._authorised(request, slug)
-            version = licence.version
-        try:
-            query = parse_query(request.data, version.schema or {})
-        except QueryError as exc:
-            raise ValidationError({exc.path or "query": [exc.message]}) from exc
         if own is not None:
-            result = run_query(version, query).to_dict()
-            audit_record(
-                action="licensing.access.provider_preview",
-                actor=request.user,
-                organization=own.provider,
-                obj=own,
-                after={"groups": result["groups_returned"]},
+            query = self._parse(request, own.listed_version)
+            result, _record = services.access_preview(
+                product=own,
+                user=request.user,
+                organization=active_organization(request),
+                token=request.auth if isinstance(request.auth, ApiToken) else None,
+                query=query,
             )
             return Response(result)
-
+        product, licence, token, purpose, jurisdiction = self._authorised(request, slug)
+        query = self._parse(request, licence.version)
         result, _record = services.access_query(
             licence=licence,
             user=request.user,
@@ -347,6 +339,13 @@ class QueryView(AccessView):
             detail={"query": query.as_dict()},
         )
         return Response(result)
+
+    @staticmethod
+    def _parse(request, version):
+        try:
+            return parse_query(request.data, version.schema or {})
+        except QueryError as exc:
+            raise ValidationError({exc.path or "query": [exc.message]}) from exc
 
 
 def _dimensions(version) -> tuple[list[str], list[str]]:

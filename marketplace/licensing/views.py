@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.selectors import active_organization
 from catalogue.models import DataProduct
-from catalogue.selectors import products_visible_to
+from catalogue.selectors import offer_terms, products_visible_to
 from compliance.rules.models import Decision, Mechanism, Obligation
 from kernel.exceptions import DomainError
 from licensing import selectors, services
@@ -120,7 +120,7 @@ def request_new(request, slug, offer_id):
     offer = get_object_or_404(
         product.offers.filter(is_active=True).prefetch_related("purposes"), pk=offer_id
     )
-    terms = services.offer_terms(offer)
+    terms = offer_terms(offer)
     current_hash = services.terms_hash(terms)
     blocker = None
     if org is None:
@@ -278,10 +278,10 @@ def request_detail(request, pk):
             "is_buyer": is_buyer,
             "is_provider": is_provider,
             "can_withdraw": is_buyer
-            and lr.status in services.REQUEST_TRANSITIONS
-            and R.WITHDRAWN in services.REQUEST_TRANSITIONS[lr.status],
-            "can_decide": is_provider and lr.status == R.AWAITING_PROVIDER,
-            "needs_evidence": is_provider and lr.status == R.AWAITING_EVIDENCE,
+            and services.REQUEST.allows(lr.status, R.WITHDRAWN, "withdraw"),
+            "can_decide": is_provider and bool(services.REQUEST.moves(lr.status, via="decide")),
+            "can_approve": is_provider and services.REQUEST.allows(lr.status, R.APPROVED, "decide"),
+            "needs_evidence": is_provider and services.REQUEST.permits(lr, "evidence"),
             "show_evidence": is_provider or not (is_buyer or is_provider),
             "evidence": lr.evidence.all() if (is_provider or not is_buyer) else [],
             "decision_form": decision_form,

@@ -50,9 +50,8 @@ def list_version(product: DataProduct, actor) -> DataProduct:
     add_offer(product, actor)
     version = product.versions.get(state="draft")
     services.version_submit(version=version, actor=actor)
-    services.product_set_status(product=product, to="in_review", actor=None)
-    services.version_decide(version=version, to="approved", actor=None)
-    services.product_list_version(version=version, actor=None)
+    services.version_review_open(version=version, actor=None)
+    services.version_review_close(version=version, outcome="approved", actor=None)
     product.refresh_from_db()
     return product
 

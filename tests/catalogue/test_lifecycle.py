@@ -1,89 +1,16 @@
-"""Every allowed and every forbidden move of the product and version lifecycles."""
+"""Submitting, versioning and delisting products (the moves themselves: test_transitions)."""
 
 import pytest
 
 from catalogue import services
 from catalogue.models import (
-    PRODUCT_STATUSES,
-    VERSION_STATES,
     DataProduct,
     ProductVersion,
 )
-from catalogue.services import TRANSITIONS, VERSION_TRANSITIONS
 from kernel.exceptions import InvalidTransition
-from kernel.ledger.models import AuditEvent
 from tests.factories import OrganizationFactory, draft_product, listed_product, member_of
 
 pytestmark = pytest.mark.django_db
-
-ALL_PRODUCT_MOVES = [(a, b) for a in PRODUCT_STATUSES for b in PRODUCT_STATUSES if a != b]
-ALL_VERSION_MOVES = [(a, b) for a in VERSION_STATES for b in VERSION_STATES if a != b]
-
-
-def test_the_status_lists_match_the_choices():
-    assert set(PRODUCT_STATUSES) == set(DataProduct.Status.values) == set(TRANSITIONS)
-    assert set(VERSION_STATES) == set(ProductVersion.State.values) == set(VERSION_TRANSITIONS)
-
-
-def test_the_transition_map_is_the_domain_lifecycle():
-    S = DataProduct.Status
-    assert {
-        S.DRAFT: {S.SUBMITTED},
-        S.SUBMITTED: {S.IN_REVIEW},
-        S.IN_REVIEW: {S.CHANGES_REQUESTED, S.LISTED, S.REJECTED},
-        S.CHANGES_REQUESTED: {S.SUBMITTED},
-        S.LISTED: {S.SUSPENDED, S.DELISTED},
-        S.SUSPENDED: {S.LISTED, S.DELISTED},
-        S.DELISTED: set(),
-        S.REJECTED: set(),
-    } == TRANSITIONS
-
-
-@pytest.mark.parametrize(("before", "after"), ALL_PRODUCT_MOVES)
-def test_every_product_move(before, after):
-    org = OrganizationFactory()
-    actor = member_of(org)
-    product = draft_product(org, actor)
-    version = product.versions.get()
-    if before == "listed" or after == "listed" or before == "suspended":
-        # A listed product needs an approved version (a database constraint).
-        version.state = "approved"
-        version.save(update_fields=["state"])
-        DataProduct.objects.filter(pk=product.pk).update(listed_version=version)
-    DataProduct.objects.filter(pk=product.pk).update(status=before)
-    product.refresh_from_db()
-    events_before = AuditEvent.objects.count()
-    if after in TRANSITIONS[before]:
-        services.product_set_status(product=product, to=after, actor=actor)
-        product.refresh_from_db()
-        assert product.status == after
-        event = AuditEvent.objects.order_by("-seq").first()
-        assert event.action == f"catalogue.product.{after}"
-        assert event.before == {"status": before}
-    else:
-        with pytest.raises(InvalidTransition):
-            services.product_set_status(product=product, to=after, actor=actor)
-        product.refresh_from_db()
-        assert product.status == before
-        assert AuditEvent.objects.count() == events_before
-
-
-@pytest.mark.parametrize(("before", "after"), ALL_VERSION_MOVES)
-def test_every_version_move(before, after):
-    org = OrganizationFactory()
-    actor = member_of(org)
-    version = draft_product(org, actor).versions.get()
-    ProductVersion.objects.filter(pk=version.pk).update(state=before)
-    version.refresh_from_db()
-    if after in VERSION_TRANSITIONS[before]:
-        services.version_decide(version=version, to=after, actor=actor)
-        version.refresh_from_db()
-        assert version.state == after
-    else:
-        with pytest.raises(InvalidTransition):
-            services.version_decide(version=version, to=after, actor=actor)
-        version.refresh_from_db()
-        assert version.state == before
 
 
 def test_submit_freezes_the_version_and_moves_a_first_product_to_submitted():
@@ -137,8 +64,7 @@ def test_a_new_version_of_a_listed_product_keeps_the_listed_one_live():
 
     with pytest.raises(Conflict):
         services.version_create_next(product=product, actor=actor)
-    services.version_decide(version=new, to="approved", actor=None)
-    services.product_list_version(version=new, actor=None)
+    services.version_review_close(version=new, outcome="approved", actor=None)
     product.refresh_from_db()
     assert product.listed_version == new and product.status == "listed"
 

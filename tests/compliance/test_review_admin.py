@@ -4,8 +4,8 @@ claim/assign actions, and list pages whose query count does not grow with the qu
 import pytest
 from django.urls import reverse
 
-from compliance import services
 from compliance.models import StageReview
+from compliance.services import cases
 from tests.factories import OrganizationFactory, add_offer, draft_product, member_of, reviewer
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +22,7 @@ def open_case(capture):
     product = draft_product(org, owner)
     add_offer(product, owner, territories=["MY"])
     with capture(execute=True):
-        return services.review_submit(version=product.versions.get(), actor=owner)
+        return cases.review_submit(version=product.versions.get(), actor=owner)
 
 
 @pytest.mark.parametrize("role", ["legal", "technical", "compliance"])

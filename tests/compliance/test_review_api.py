@@ -3,7 +3,7 @@
 import pytest
 
 from accounts.services import api_token_create
-from compliance import services
+from compliance.services import cases
 from tests.conftest import bearer
 from tests.factories import OrganizationFactory, add_offer, draft_product, member_of, reviewer
 
@@ -17,7 +17,7 @@ def case(django_capture_on_commit_callbacks):
     product = draft_product(org, owner)
     add_offer(product, owner, territories=["MY"])
     with django_capture_on_commit_callbacks(execute=True):
-        return services.review_submit(version=product.versions.get(), actor=owner)
+        return cases.review_submit(version=product.versions.get(), actor=owner)
 
 
 def test_reviewer_lists_decides_and_sees_conflicts(

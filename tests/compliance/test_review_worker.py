@@ -12,8 +12,8 @@ from django.db import connection
 
 from catalogue import services as catalogue
 from catalogue.models import DataProduct
-from compliance import services
 from compliance.models import CheckRun, Finding, Pipeline, PipelineStage, StageReview
+from compliance.services import cases, decisions
 from kernel.exceptions import Conflict
 from kernel.ledger.models import AuditEvent
 from tests.conftest import start_worker, stop_worker, wait_for_worker
@@ -53,7 +53,7 @@ def test_the_whole_flow_through_a_real_worker(celery_worker_proc, settings):
     owner = member_of(org)
     product = draft_product(org, owner)
     add_offer(product, owner, territories=["MY", "SG", "CN"])
-    case = services.review_submit(version=product.versions.get(), actor=owner)
+    case = cases.review_submit(version=product.versions.get(), actor=owner)
     people = {name: reviewer(f"{name}_reviewer") for name in ("legal", "technical", "compliance")}
     for stage in case.stages.order_by("position"):
         wait_until(
@@ -63,7 +63,7 @@ def test_the_whole_flow_through_a_real_worker(celery_worker_proc, settings):
         stage.refresh_from_db()
         assert stage.check_attempts == 1
         assert CheckRun.objects.filter(stage=stage).count() == len(stage.checks)
-        services.stage_decide(stage=stage, actor=people[stage.stage], decision="approved")
+        decisions.stage_decide(stage=stage, actor=people[stage.stage], decision="approved")
     product.refresh_from_db()
     assert product.status == "listed" and product.listed_version_id == case.version_id
     # The worker's writes are on the same hash chain as ours.
@@ -116,7 +116,7 @@ def test_a_worker_killed_mid_check_is_replaced_and_the_stage_completes_once(
     successor = None
     try:
         wait_for_worker(victim, app)
-        case = services.review_submit(version=version, actor=owner)
+        case = cases.review_submit(version=version, actor=owner)
         stage = case.stages.get()
         wait_until(
             lambda: StageReview.objects.get(pk=stage.pk).check_attempts == 1,
@@ -159,7 +159,7 @@ def test_two_reviewers_deciding_at_once_exactly_one_wins(celery_worker_proc, set
     owner = member_of(org)
     product = draft_product(org, owner)
     add_offer(product, owner, territories=["MY"])
-    case = services.review_submit(version=product.versions.get(), actor=owner)
+    case = cases.review_submit(version=product.versions.get(), actor=owner)
     legal = case.stages.get(stage="legal")
     wait_until(lambda: stage_status(legal.pk) == "awaiting_decision", what="legal checks")
     first, second = reviewer("legal_reviewer"), reviewer("legal_reviewer")
@@ -169,7 +169,7 @@ def test_two_reviewers_deciding_at_once_exactly_one_wins(celery_worker_proc, set
     def decide(user, decision):
         try:
             barrier.wait(timeout=10)
-            services.stage_decide(
+            decisions.stage_decide(
                 stage=StageReview.objects.get(pk=legal.pk),
                 actor=user,
                 decision=decision,

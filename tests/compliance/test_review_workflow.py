@@ -5,10 +5,9 @@ from django.core import mail
 
 from catalogue import services as catalogue
 from catalogue.models import DataProduct
-from compliance import services
 from compliance.models import CheckRun, Finding, Notification, StageReview
-from compliance.services import STAGE_TRANSITIONS
-from kernel.exceptions import Conflict, InvalidInput, InvalidTransition, PermissionDenied
+from compliance.services import cases, checking, decisions
+from kernel.exceptions import Conflict, InvalidInput, PermissionDenied
 from tests.factories import (
     OrganizationFactory,
     add_offer,
@@ -19,7 +18,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-ALL_STATES = list(StageReview.Status.values)
 
 
 @pytest.fixture
@@ -36,7 +34,7 @@ def submitted(org=None, **kwargs):
     owner = member_of(org)
     product = draft_product(org, owner, **kwargs)
     add_offer(product, owner, territories=["MY", "SG"])
-    case = services.review_submit(version=product.versions.get(), actor=owner)
+    case = cases.review_submit(version=product.versions.get(), actor=owner)
     return case, owner
 
 
@@ -79,7 +77,7 @@ def test_the_whole_flow_lists_the_product(reviewers, django_capture_on_commit_ca
             s.findings.values_list("message", flat=True)
         )
         with django_capture_on_commit_callbacks(execute=True):
-            services.stage_decide(stage=s, actor=reviewers[name], decision="approved")
+            decisions.stage_decide(stage=s, actor=reviewers[name], decision="approved")
     case.refresh_from_db()
     product = DataProduct.objects.get(pk=case.product_id)
     assert case.status == "approved"
@@ -96,9 +94,9 @@ def test_a_technical_reviewer_cannot_decide_a_legal_stage(
         case, owner = submitted()
     legal = stage(case, "legal")
     with pytest.raises(PermissionDenied):
-        services.stage_decide(stage=legal, actor=reviewers["technical"], decision="approved")
+        decisions.stage_decide(stage=legal, actor=reviewers["technical"], decision="approved")
     with pytest.raises(PermissionDenied):
-        services.stage_decide(stage=legal, actor=owner, decision="approved")
+        decisions.stage_decide(stage=legal, actor=owner, decision="approved")
     legal.refresh_from_db()
     assert legal.status == "awaiting_decision"
 
@@ -108,9 +106,9 @@ def test_already_decided_is_a_clear_conflict(reviewers, django_capture_on_commit
         case, _owner = submitted()
     legal = stage(case, "legal")
     other = reviewer("legal_reviewer")
-    services.stage_decide(stage=legal, actor=reviewers["legal"], decision="approved")
+    decisions.stage_decide(stage=legal, actor=reviewers["legal"], decision="approved")
     with pytest.raises(Conflict, match="Already decided"):
-        services.stage_decide(stage=legal, actor=other, decision="rejected", comment="no")
+        decisions.stage_decide(stage=legal, actor=other, decision="rejected", comment="no")
 
 
 def test_comment_required_to_request_changes_or_reject(
@@ -121,11 +119,11 @@ def test_comment_required_to_request_changes_or_reject(
     legal = stage(case, "legal")
     for decision in ("changes_requested", "rejected"):
         with pytest.raises(InvalidInput):
-            services.stage_decide(
+            decisions.stage_decide(
                 stage=legal, actor=reviewers["legal"], decision=decision, comment=" "
             )
     with pytest.raises(InvalidInput):
-        services.stage_decide(stage=legal, actor=reviewers["legal"], decision="maybe")
+        decisions.stage_decide(stage=legal, actor=reviewers["legal"], decision="maybe")
 
 
 def _sample_with_pii():
@@ -147,9 +145,9 @@ def test_personal_data_in_a_non_personal_product_blocks_until_overridden(
     )
     add_offer(product, owner, territories=["MY"])
     with django_capture_on_commit_callbacks(execute=True):
-        case = services.review_submit(version=version, actor=owner)
+        case = cases.review_submit(version=version, actor=owner)
     with django_capture_on_commit_callbacks(execute=True):
-        services.stage_decide(
+        decisions.stage_decide(
             stage=stage(case, "legal"), actor=reviewers["legal"], decision="approved"
         )
     technical = stage(case, "technical")
@@ -158,8 +156,8 @@ def test_personal_data_in_a_non_personal_product_blocks_until_overridden(
     cell = blocking.get(code="pii.cell")
     assert cell.evidence["masked"] == "a***@example.com" and "ali@" not in cell.message
     with pytest.raises(InvalidInput, match="override"):
-        services.stage_decide(stage=technical, actor=reviewers["technical"], decision="approved")
-    services.stage_decide(
+        decisions.stage_decide(stage=technical, actor=reviewers["technical"], decision="approved")
+    decisions.stage_decide(
         stage=technical,
         actor=reviewers["technical"],
         decision="approved",
@@ -181,11 +179,11 @@ def test_changes_requested_then_resubmission_reruns_only_what_changed(
     with django_capture_on_commit_callbacks(execute=True):
         case, owner = submitted()
     with django_capture_on_commit_callbacks(execute=True):
-        services.stage_decide(
+        decisions.stage_decide(
             stage=stage(case, "legal"), actor=reviewers["legal"], decision="approved"
         )
     with django_capture_on_commit_callbacks(execute=True):
-        services.stage_decide(
+        decisions.stage_decide(
             stage=stage(case, "technical"),
             actor=reviewers["technical"],
             decision="changes_requested",
@@ -200,7 +198,7 @@ def test_changes_requested_then_resubmission_reruns_only_what_changed(
     new = catalogue.version_create_next(product=product, actor=owner)
     catalogue.version_update(version=new, actor=owner, min_group_size=20, change_note="k=20")
     with django_capture_on_commit_callbacks(execute=True):
-        case2 = services.review_submit(version=new, actor=owner)
+        case2 = cases.review_submit(version=new, actor=owner)
     assert case2.previous_case == case
     legal2, technical2 = stage(case2, "legal"), stage(case2, "technical")
     assert legal2.status == "approved" and legal2.carried_over  # nothing legal changed
@@ -214,11 +212,11 @@ def test_a_change_that_touches_another_stage_reruns_it(
     with django_capture_on_commit_callbacks(execute=True):
         case, owner = submitted()
     with django_capture_on_commit_callbacks(execute=True):
-        services.stage_decide(
+        decisions.stage_decide(
             stage=stage(case, "legal"), actor=reviewers["legal"], decision="approved"
         )
     with django_capture_on_commit_callbacks(execute=True):
-        services.stage_decide(
+        decisions.stage_decide(
             stage=stage(case, "technical"),
             actor=reviewers["technical"],
             decision="changes_requested",
@@ -228,7 +226,7 @@ def test_a_change_that_touches_another_stage_reruns_it(
     new = catalogue.version_create_next(product=product, actor=owner)
     catalogue.version_update(version=new, actor=owner, lawful_basis="Sensor counts we own.")
     with django_capture_on_commit_callbacks(execute=True):
-        case2 = services.review_submit(version=new, actor=owner)
+        case2 = cases.review_submit(version=new, actor=owner)
     legal2 = stage(case2, "legal")
     assert not legal2.carried_over and legal2.status == "awaiting_decision"
 
@@ -236,7 +234,7 @@ def test_a_change_that_touches_another_stage_reruns_it(
 def test_rejection_closes_the_case(reviewers, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         case, _owner = submitted()
-    services.stage_decide(
+    decisions.stage_decide(
         stage=stage(case, "legal"),
         actor=reviewers["legal"],
         decision="rejected",
@@ -255,15 +253,15 @@ def test_a_listed_product_stays_live_while_its_new_version_is_reviewed(
         case, owner = submitted()
     for name in ("legal", "technical", "compliance"):
         with django_capture_on_commit_callbacks(execute=True):
-            services.stage_decide(
+            decisions.stage_decide(
                 stage=stage(case, name), actor=reviewers[name], decision="approved"
             )
     product = DataProduct.objects.get(pk=case.product_id)
     v1 = product.listed_version
     v2 = catalogue.version_create_next(product=product, actor=owner)
     with django_capture_on_commit_callbacks(execute=True):
-        case2 = services.review_submit(version=v2, actor=owner)
-    services.stage_decide(
+        case2 = cases.review_submit(version=v2, actor=owner)
+    decisions.stage_decide(
         stage=stage(case2, "legal"),
         actor=reviewers["legal"],
         decision="rejected",
@@ -273,29 +271,16 @@ def test_a_listed_product_stays_live_while_its_new_version_is_reviewed(
     assert product.status == "listed" and product.listed_version == v1
 
 
-@pytest.mark.parametrize(
-    ("before", "after"), [(a, b) for a in ALL_STATES for b in ALL_STATES if a != b]
-)
-def test_every_stage_move_is_checked(before, after):
-    allowed = after in STAGE_TRANSITIONS[before]
-    try:
-        services._check_move(STAGE_TRANSITIONS, before, after, "stage")
-        moved = True
-    except InvalidTransition:
-        moved = False
-    assert moved == allowed
-
-
 def test_rerunning_checks_replaces_findings_and_is_idempotent(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         case, _owner = submitted()
     legal = stage(case, "legal")
     first = set(Finding.objects.filter(stage=legal).values_list("code", flat=True))
     # A second delivery of the same task finds the stage already checked.
-    assert services.stage_run_checks(stage_id=legal.pk) == "skipped"
+    assert checking.stage_run_checks(stage_id=legal.pk) == "skipped"
     admin = reviewer("legal_reviewer")
     with django_capture_on_commit_callbacks(execute=True):
-        services.stage_rerun_checks(stage=legal, actor=admin)
+        checking.stage_rerun_checks(stage=legal, actor=admin)
     legal.refresh_from_db()
     assert legal.status == "awaiting_decision" and legal.check_attempts == 2
     assert CheckRun.objects.filter(stage=legal).count() == 3
@@ -306,16 +291,16 @@ def test_claim_and_assign(reviewers, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         case, _owner = submitted()
     legal = stage(case, "legal")
-    services.stage_claim(stage=legal, user=reviewers["legal"])
+    decisions.stage_claim(stage=legal, user=reviewers["legal"])
     with pytest.raises(Conflict, match="claimed"):
-        services.stage_claim(stage=legal, user=reviewer("legal_reviewer"))
+        decisions.stage_claim(stage=legal, user=reviewer("legal_reviewer"))
     with pytest.raises(PermissionDenied):
-        services.stage_assign(stage=legal, assignee=reviewers["legal"], actor=reviewers["legal"])
+        decisions.stage_assign(stage=legal, assignee=reviewers["legal"], actor=reviewers["legal"])
     admin = reviewer("exchange_admin")
     with pytest.raises(PermissionDenied):  # a technical reviewer cannot take a legal stage
-        services.stage_assign(stage=legal, assignee=reviewers["technical"], actor=admin)
+        decisions.stage_assign(stage=legal, assignee=reviewers["technical"], actor=admin)
     other = reviewer("legal_reviewer")
-    services.stage_assign(stage=legal, assignee=other, actor=admin)
+    decisions.stage_assign(stage=legal, assignee=other, actor=admin)
     legal.refresh_from_db()
     assert legal.assignee == other
 
@@ -339,14 +324,14 @@ def test_the_rules_engine_decides_the_compliance_stage(
     assert missing.severity == "blocking" and missing.evidence["territory"] == "SG"
     assert "my_transfer_impact_assessment" in missing.message
     with django_capture_on_commit_callbacks(execute=True):
-        services.stage_decide(
+        decisions.stage_decide(
             stage=legal,
             actor=reviewers["legal"],
             decision="approved",
             override_note="TIA on file with the exchange, ref TIA-2026-07.",
         )
     with django_capture_on_commit_callbacks(execute=True):
-        services.stage_decide(
+        decisions.stage_decide(
             stage=stage(case, "technical"), actor=reviewers["technical"], decision="approved"
         )
     compliance_stage = stage(case, "compliance")
