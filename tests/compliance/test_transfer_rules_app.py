@@ -453,11 +453,11 @@ def test_publishing_in_the_past_or_before_the_current_version_is_refused():
     ],
 )
 def test_every_status_move(start, move, allowed):
-    assert {
+    assert services.RULE_SET_TRANSITIONS == {
         "draft": {"in_force": "publish"},
         "in_force": {"retired": "retire"},
         "retired": {},
-    } == services.RULE_SET_TRANSITIONS
+    }
     today = services.today()
     subject = services.rule_set_new_version(
         rule_set=rule_set("VN", "2026.1"), actor=None, version="2099.1", effective_from=today
