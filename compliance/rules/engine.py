@@ -4,7 +4,7 @@ Pure Python: no Django, no I/O. Rule sets are JSON-shaped data (see ``compliance
 so that they can be stored in the database and edited by compliance staff; the admin calls
 :func:`validate_rule_set` before saving one and the services call :func:`assess`.
 
-Vocabulary (binding, see DOMAIN.md "The assessment's vocabulary")
+Vocabulary (binding, see docs/domain.md, "The assessment's vocabulary")
 -----------------------------------------------------------------
 Facts: ``origin``, ``destination`` (ISO 3166-1 alpha-2), ``data_categories`` (any of
 ``non_personal``, ``personal``, ``sensitive_personal``), ``subjects_ytd``,

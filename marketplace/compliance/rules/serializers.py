@@ -1,4 +1,4 @@
-"""API shapes of the transfer assessment, in the vocabulary of DOMAIN.md.
+"""API shapes of the transfer assessment, in the vocabulary of docs/domain.md.
 
 The request serializer only type-checks the facts (and reports every bad field at once);
 the engine's own normalisation then runs on them, so the API, the command line and the form

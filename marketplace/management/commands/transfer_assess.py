@@ -5,8 +5,9 @@
            "exporter_ciio": false, "recipient_type": "company"}' \
       | python manage.py transfer_assess --json
 
-Reads ONE JSON object of input facts (DOMAIN.md's vocabulary) on stdin, runs the published
-rule sets through the engine, records the answer as a pre-check with no user, and prints it.
+Reads ONE JSON object of input facts (docs/domain.md, "The assessment's vocabulary") on
+stdin, runs the published rule sets through the engine, records the answer as a pre-check
+with no user, and prints it.
 Exit code 0 with an answer (whatever the decision), 2 for unreadable JSON or invalid facts.
 """
 
