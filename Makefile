@@ -28,8 +28,15 @@ $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
+# A development .env (DEBUG on: SQLite, tasks in-process, a development secret key), so the
+# README's `.venv/bin/python manage.py ...` commands work as shown after `make run`.
+.env:
+	@printf '%s\n' "# Written by 'make run' for local development; delete it for production." \
+	  "DEBUG=1" > .env
+	@echo "Wrote a development .env (DEBUG=1)."
+
 run: export DEBUG ?= 1
-run: install
+run: install .env
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
 	@echo

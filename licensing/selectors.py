@@ -71,7 +71,11 @@ def licences_granted_by(organization: Organization | None) -> QuerySet[Licence]:
 
 
 def licences_visible_to(user: User, organization: Organization | None) -> QuerySet[Licence]:
-    if user.is_authenticated and user.has_perm("licensing.revoke_licence"):
+    """The acting organisation's licences (held or granted); exchange staff who revoke or
+    suspend licences see them all."""
+    if user.is_authenticated and (
+        user.has_perm("licensing.revoke_licence") or user.has_perm("licensing.suspend_licence")
+    ):
         return Licence.objects.select_related("product__provider", "offer", "buyer", "version")
     if organization is None:
         return Licence.objects.none()

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from guardian.shortcuts import assign_perm, remove_perm
 
 from accounts.models import ApiToken, Membership, Organization, User
+from catalogue import services as catalogue_services
 from catalogue.models import DataProduct, Offer, ProductVersion
 from catalogue.selectors import offer_terms
 from catalogue.services import PRODUCT
@@ -680,7 +681,7 @@ def licence_reinstate(*, licence: Licence, actor: User, reason: str) -> Licence:
 
 
 def _tell_both_parties(licence: Licence, *, subject: str, body: str) -> None:
-    link = reverse("licensing:licence", args=[licence.pk])
+    link = reverse("licensing:licence_detail", args=[licence.pk])
     notify_organization(
         organization=licence.buyer, subject=subject, body=body, link=link, product=None
     )
@@ -691,6 +692,44 @@ def _tell_both_parties(licence: Licence, *, subject: str, body: str) -> None:
         link=link,
         product=licence.product,
     )
+
+
+def licensed_product_suspend(*, product: DataProduct, actor: User, reason: str) -> DataProduct:
+    """The exchange suspends a listed product (``catalogue.services.product_suspend``) and
+    tells its provider and every organisation licensing it: access under their licences is
+    refused as suspended until the product is reinstated (their terms keep running)."""
+    with transaction.atomic():
+        product = catalogue_services.product_suspend(product=product, actor=actor, reason=reason)
+        _tell_provider_and_licensees(
+            product,
+            subject=_("“%(title)s” is suspended by the exchange") % {"title": product.title},
+            body=_("Access under its licences is paused. Reason: %(reason)s")
+            % {"reason": product.suspension_reason},
+        )
+    return product
+
+
+def licensed_product_reinstate(*, product: DataProduct, actor: User, reason: str) -> DataProduct:
+    """The exchange lists a suspended product again; its provider and licensees are told."""
+    with transaction.atomic():
+        product = catalogue_services.product_reinstate(product=product, actor=actor, reason=reason)
+        _tell_provider_and_licensees(
+            product,
+            subject=_("“%(title)s” is available again") % {"title": product.title},
+            body=_("The exchange lifted the suspension: %(reason)s") % {"reason": reason.strip()},
+        )
+    return product
+
+
+def _tell_provider_and_licensees(product: DataProduct, *, subject: str, body: str) -> None:
+    notify_provider(product=product, subject=subject, body=body)
+    buyers = Organization.objects.filter(
+        pk__in=Licence.objects.live().filter(product=product).values("buyer")
+    )
+    for buyer in buyers:
+        notify_organization(
+            organization=buyer, subject=subject, body=body, link=reverse("licensing:my_licences")
+        )
 
 
 def licences_expire_due(*, now: datetime | None = None) -> int:

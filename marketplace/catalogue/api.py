@@ -30,14 +30,15 @@ from catalogue.models import Category, DataProduct, Offer, ProductVersion, Purpo
 from catalogue.services import VERSION
 from compliance.services.cases import review_submit
 from kernel.exceptions import PermissionDenied
+from licensing import services as licensing_services
 from marketplace.api.pagination import PageNumberPagination
+from marketplace.api.serializers import ReasonSerializer
 from marketplace.catalogue import dcat
 from marketplace.catalogue.filters import CatalogueFilterSet
 from marketplace.catalogue.serializers import (
     FACETS_SCHEMA,
     CategorySerializer,
     CsvUploadSerializer,
-    DelistSerializer,
     OfferSerializer,
     OfferWriteSerializer,
     ProductDetailSerializer,
@@ -247,16 +248,51 @@ class ProductViewSet(viewsets.GenericViewSet):
         description="Takes a listed or suspended product off the catalogue for good. Existing "
         "licences are not affected by this call.",
         parameters=[SLUG],
-        request=DelistSerializer,
+        request=ReasonSerializer,
         responses={200: ProductDetailSerializer, **ERRORS},
     )
     @action(detail=True, methods=["post"])
     def delist(self, request, slug=None):
         product = _visible_product(request, slug)
         _require_manager(request, product)
-        serializer = DelistSerializer(data=request.data)
+        serializer = ReasonSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         product = services.product_delist(
+            product=product, actor=request.user, reason=serializer.validated_data["reason"]
+        )
+        return self._detail(product)
+
+    @extend_schema(
+        summary="Suspend a listed product (exchange administrator)",
+        description="Hides the product from the catalogue and pauses access under its "
+        "licences (refused with `product_suspended`) until it is reinstated. The provider and "
+        "every organisation licensing it are notified.",
+        parameters=[SLUG],
+        request=ReasonSerializer,
+        responses={200: ProductDetailSerializer, **ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def suspend(self, request, slug=None):
+        product = _visible_product(request, slug)
+        serializer = ReasonSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        product = licensing_services.licensed_product_suspend(
+            product=product, actor=request.user, reason=serializer.validated_data["reason"]
+        )
+        return self._detail(product)
+
+    @extend_schema(
+        summary="Reinstate a suspended product (exchange administrator)",
+        parameters=[SLUG],
+        request=ReasonSerializer,
+        responses={200: ProductDetailSerializer, **ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def reinstate(self, request, slug=None):
+        product = _visible_product(request, slug)
+        serializer = ReasonSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        product = licensing_services.licensed_product_reinstate(
             product=product, actor=request.user, reason=serializer.validated_data["reason"]
         )
         return self._detail(product)
@@ -388,6 +424,18 @@ class ProductVersionViewSet(viewsets.GenericViewSet):
         # Submitting opens the review case (legal → technical → compliance).
         case = review_submit(version=version, actor=request.user)
         return self._respond(case.version)
+
+    @extend_schema(
+        summary="Withdraw a draft version",
+        description="Abandons a draft (its files and evidence stay on record); a new draft "
+        "can then be started from the latest version.",
+        request=None,
+        responses={200: VersionSerializer, **ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, slug=None, number=None):
+        version = self._writable_version(number)
+        return self._respond(services.version_withdraw(version=version, actor=request.user))
 
 
 # --- offers -------------------------------------------------------------------------------

@@ -458,10 +458,6 @@ class ProductWriteSerializer(serializers.Serializer):
     )
 
 
-class DelistSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=1000, help_text="Recorded on the audit ledger.")
-
-
 # --- search page --------------------------------------------------------------------------
 
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from kernel.exceptions import DomainError
 from licensing import services
 from licensing.models import Licence, LicenceRequest, UsageRecord
+from marketplace.admin_suspension import SuspensionActions
 
 
 class TransferDecisionForm(forms.ModelForm):
@@ -88,12 +89,23 @@ class LicenceRequestAdmin(admin.ModelAdmin):
 
 
 @admin.register(Licence)
-class LicenceAdmin(admin.ModelAdmin):
-    list_display = ["id", "product", "buyer", "status", "starts_at", "ends_at"]
+class LicenceAdmin(SuspensionActions, admin.ModelAdmin):
+    """Licences are granted by services; staff suspend or reinstate them here (the same
+    services as the API)."""
+
+    list_display = ["id", "product", "buyer", "status", "starts_at", "ends_at", "suspended_at"]
     list_filter = ["status"]
     search_fields = ["product__title", "buyer__legal_name"]
     list_select_related = ["product", "buyer"]
     readonly_fields = [f.name for f in Licence._meta.fields]
+    permission = "licensing.suspend_licence"
+    row_argument = "licence"
+    suspend_service = staticmethod(services.licence_suspend)
+    reinstate_service = staticmethod(services.licence_reinstate)
+    suspend_label = _("Suspend the selected licences")
+    reinstate_label = _("Reinstate the selected licences")
+    suspended_message = _("%(n)s licence(s) suspended.")
+    reinstated_message = _("%(n)s licence(s) reinstated.")
 
     def has_add_permission(self, request):
         return False
@@ -115,7 +127,7 @@ class UsageRecordAdmin(admin.ModelAdmin):
         "groups_suppressed",
     ]
     list_filter = ["kind"]
-    list_select_related = ["licence__product", "licence__buyer", "organization"]
+    list_select_related = ["licence__product", "licence__buyer", "organization", "product"]
     readonly_fields = [f.name for f in UsageRecord._meta.fields]
 
     def has_add_permission(self, request):

@@ -22,6 +22,7 @@ from kernel.tabular.schema import neutralise_formula
 from licensing import selectors, services
 from licensing.models import LicenceRequest
 from licensing.query import QueryError, parse_query
+from marketplace.api.serializers import ReasonSerializer
 from marketplace.licensing.serializers import (
     EvidenceUploadSerializer,
     LicenceRequestCreateSerializer,
@@ -30,7 +31,6 @@ from marketplace.licensing.serializers import (
     ProviderDecisionSerializer,
     QueryRequestSerializer,
     QueryResultSerializer,
-    RevokeSerializer,
     TransferReviewSerializer,
     UsageSerializer,
 )
@@ -222,13 +222,41 @@ class LicenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         )
 
     @extend_schema(
-        summary="Revoke a licence (provider or exchange admin)", request=RevokeSerializer
+        summary="Revoke a licence (provider or exchange admin)", request=ReasonSerializer
     )
     @action(detail=True, methods=["post"])
     def revoke(self, request, pk=None):
-        data = RevokeSerializer(data=request.data)
+        data = ReasonSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         done = services.licence_revoke(
+            licence=self.get_object(), actor=request.user, reason=data.validated_data["reason"]
+        )
+        return Response(LicenceSerializer(done).data)
+
+    @extend_schema(
+        summary="Suspend a licence (exchange administrator or compliance reviewer)",
+        description="Access under the licence stops at once and is refused with "
+        "`licence_suspended` until it is reinstated; the term keeps running.",
+        request=ReasonSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def suspend(self, request, pk=None):
+        data = ReasonSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        done = services.licence_suspend(
+            licence=self.get_object(), actor=request.user, reason=data.validated_data["reason"]
+        )
+        return Response(LicenceSerializer(done).data)
+
+    @extend_schema(
+        summary="Reinstate a suspended licence (exchange administrator or compliance reviewer)",
+        request=ReasonSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def reinstate(self, request, pk=None):
+        data = ReasonSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        done = services.licence_reinstate(
             licence=self.get_object(), actor=request.user, reason=data.validated_data["reason"]
         )
         return Response(LicenceSerializer(done).data)

@@ -119,6 +119,8 @@ class LicenceSerializer(serializers.ModelSerializer):
             "granted_at",
             "ended_at",
             "end_reason",
+            "suspended_at",
+            "suspension_reason",
             "renewed_from",
             "policy_url",
         ]
@@ -132,12 +134,8 @@ class LicenceSerializer(serializers.ModelSerializer):
         return f"/api/v1/licences/{licence.pk}/policy.jsonld"
 
 
-class RevokeSerializer(serializers.Serializer):
-    reason = serializers.CharField()
-
-
 class UsageSerializer(serializers.ModelSerializer):
-    product = serializers.CharField(source="licence.product.slug", read_only=True)
+    product = serializers.CharField(source="product.slug", read_only=True)
     organization = serializers.CharField(source="organization.slug", read_only=True)
 
     class Meta:

@@ -492,18 +492,41 @@ def usage_chart(usage: dict[str, dict[str, int]]) -> dict | None:
 # --- try a query ------------------------------------------------------------------------
 
 
-def _held_live_licence(request, licence_id) -> Licence:
+def _held_licence(request, licence_id) -> Licence:
     org = active_organization(request)
     return get_object_or_404(
-        selectors.licences_held_by(org).live().select_related("product", "version"),
-        pk=licence_id,
+        selectors.licences_held_by(org).select_related("product", "version"), pk=licence_id
     )
+
+
+def _not_live_message(licence: Licence) -> str:
+    """Why a held licence gives no access now, in words the buyer can act on."""
+    when = (
+        formats.date_format(timezone.localtime(licence.suspended_at), "DATETIME_FORMAT")
+        if licence.suspended_at
+        else ""
+    )
+    if licence.status == Licence.Status.SUSPENDED:
+        return _(
+            "This licence is suspended by the exchange since %(when)s: %(reason)s. Access "
+            "resumes if it is reinstated."
+        ) % {"when": when, "reason": licence.suspension_reason}
+    if licence.status == Licence.Status.REVOKED:
+        return _("This licence was revoked: %(reason)s") % {"reason": licence.end_reason}
+    if licence.status == Licence.Status.EXPIRED:
+        return _("This licence has expired; the provider can renew it.")
+    return _("This licence starts on %(when)s.") % {
+        "when": formats.date_format(timezone.localtime(licence.starts_at), "DATETIME_FORMAT")
+    }
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def try_query(request, licence_id):
-    licence = _held_live_licence(request, licence_id)
+    licence = _held_licence(request, licence_id)
+    if not licence.is_live():
+        messages.error(request, _not_live_message(licence))
+        return redirect("licensing:licence_detail", pk=licence.pk)
     org = active_organization(request)
     result = None
     if request.method == "POST":

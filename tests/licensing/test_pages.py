@@ -370,7 +370,13 @@ def test_revoked_licence_stops_the_panel(client, product, buyer, provider):
     services.licence_revoke(licence=licence, actor=provider[1], reason="Breach.")
     page = client.get(reverse("catalogue:product", args=[product.slug])).content.decode()
     assert 'id="try-query"' not in page
-    assert _query(client, licence).status_code == 404
+    # The panel no longer runs queries: it sends the buyer to the licence page, which says
+    # the licence was revoked and why.
+    answer = _query(client, licence)
+    assert answer.status_code == 302
+    assert answer["Location"] == reverse("licensing:licence_detail", args=[licence.pk])
+    page = client.get(answer["Location"]).content.decode()
+    assert "This licence was revoked" in page and "Breach." in page
 
 
 def test_usage_chart_appears_after_a_query(client, product, buyer, provider):
