@@ -65,6 +65,8 @@ STAFF_GROUP_PERMISSIONS: dict[str, list[str]] = {
         "licensing.revoke_licence",
         "licensing.suspend_licence",
         "catalogue.suspend_product",
+        "outbox.view_outboxmessage",
+        "outbox.change_outboxmessage",
         "licensing.view_licencerequest",
         "licensing.view_usagerecord",
     ],

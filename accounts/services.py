@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.auth.tokens import default_token_generator
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -25,6 +24,7 @@ from kernel.exceptions import (
     PermissionDenied,
 )
 from kernel.ledger.services import audit_record
+from kernel.mail import send_mail_on_commit
 from kernel.transitions import StateMachine, transition
 
 OV = Organization.Verification
@@ -254,13 +254,10 @@ def membership_invite(
             "action": _("Choose your password") if is_new else _("Log in"),
             "link": link,
         }
-        transaction.on_commit(
-            lambda: send_mail(
-                _("You have been invited to %(org)s") % {"org": organization.legal_name},
-                body,
-                None,
-                [email],
-            )
+        send_mail_on_commit(
+            subject=_("You have been invited to %(org)s") % {"org": organization.legal_name},
+            body=body,
+            recipients=[email],
         )
     return membership
 

@@ -1,1 +1,2 @@
-"""Data products, versions and offers; the catalogue buyers browse; the provider dashboard."""
+"""Data products, their versions and offers, and the reads behind the catalogue buyers browse
+(its pages and API are faces in `marketplace/catalogue/`)."""

@@ -1,1 +1,2 @@
-"""Review workflow, automated checks, transfer rules and the audit ledger."""
+"""The review workflow (models, services, selectors), its automated checks (`checks/`) and
+the cross-border transfer rules (`rules/`). The audit ledger is in the kernel, below."""

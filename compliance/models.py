@@ -135,6 +135,9 @@ class StageReview(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     due_at = models.DateTimeField(_("due"), null=True, blank=True, db_index=True)
     check_attempts = models.PositiveSmallIntegerField(default=0)
+    checks_queued_at = models.DateTimeField(null=True, blank=True)
+    # How often the current attempt's missing checks were queued again (stuck work).
+    checks_requeued = models.PositiveSmallIntegerField(default=0)
     checks_finished_at = models.DateTimeField(null=True, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -1,11 +1,15 @@
 """Reads of the review workflow: queues, cases, findings, notifications, export volumes."""
 
-from django.db.models import Count, Q, QuerySet, Sum
+from dataclasses import dataclass
+
+from django.db.models import CharField, Count, Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from accounts.models import Organization, User
 from catalogue.models import DataProduct, ProductVersion
 from compliance.models import (
+    CheckRun,
     Finding,
     Notification,
     Pipeline,
@@ -14,6 +18,8 @@ from compliance.models import (
     Stage,
     StageReview,
 )
+from kernel.outbox.models import OutboxMessage
+from kernel.outbox.services import pending_for as outbox_pending_for
 
 
 def stages_user_may_decide(user: User) -> list[str]:
@@ -30,7 +36,23 @@ def queue(stage: str) -> QuerySet[StageReview]:
             "case__product__provider", "case__version__product", "assignee", "decided_by"
         )
         .annotate(
-            blocking_count=Count("findings", filter=Q(findings__severity="blocking"), distinct=True)
+            blocking_count=Count(
+                "findings", filter=Q(findings__severity="blocking"), distinct=True
+            ),
+            failed_checks=Count(
+                "check_runs",
+                filter=Q(
+                    check_runs__outcome=CheckRun.Outcome.ERROR,
+                    check_runs__attempt=F("check_attempts"),
+                ),
+                distinct=True,
+            ),
+            checks_queued=Exists(
+                OutboxMessage.objects.undelivered().filter(
+                    subject_type=StageReview._meta.label_lower,
+                    subject_id=Cast(OuterRef("pk"), CharField()),
+                )
+            ),
         )
     )
 
@@ -44,6 +66,28 @@ def pipeline_for(origin: str) -> Pipeline:
 
 def latest_case(product: DataProduct) -> ReviewCase | None:
     return product.review_cases.order_by("-opened_at", "-pk").first()
+
+
+@dataclass(frozen=True)
+class StageProgress:
+    """Where a stage's automated checks are, in words a provider can be shown."""
+
+    queued: bool  # waiting for the task queue (its broker is away)
+    checks_done: int
+    checks_total: int
+    checks_failed: list[str]  # check ids that could not run in the current attempt
+
+
+def stage_progress(stage: StageReview) -> StageProgress:
+    runs = list(
+        stage.check_runs.filter(attempt=stage.check_attempts).values_list("check_id", "outcome")
+    )
+    return StageProgress(
+        queued=stage.status == StageReview.Status.CHECKING and outbox_pending_for(stage),
+        checks_done=len(runs),
+        checks_total=len(stage.checks),
+        checks_failed=sorted(check for check, outcome in runs if outcome == CheckRun.Outcome.ERROR),
+    )
 
 
 def case_to_carry_over_from(product: DataProduct) -> ReviewCase | None:

@@ -39,6 +39,15 @@ class PermissionDenied(DomainError):
     code = "permission_denied"
 
 
+class Unavailable(DomainError):
+    """Something the answer needs is not available now (not the caller's fault): HTTP 503,
+    with ``retry_after`` seconds as the hint."""
+
+    status_code = 503
+    code = "unavailable"
+    retry_after = 60
+
+
 class NotFound(DomainError):
     status_code = 404
     code = "not_found"

@@ -27,8 +27,10 @@ from typing import Any
 
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from catalogue.models import ProductVersion
+from kernel.exceptions import Unavailable
 from kernel.tabular.csvstream import CsvFormatError, iter_csv
 from kernel.tabular.schema import SchemaError, parse_cell, validate_schema
 
@@ -67,17 +69,25 @@ _COLUMN_TYPES = {
 }
 
 
-class DatasetUnavailable(Exception):
+class DatasetUnavailable(Unavailable):
     """The version's dataset cannot be queried: no file, or a file that does not load.
 
-    Not the buyer's fault (unlike a ``QueryError``): the API answers it as a server-side
-    condition. ``line`` is the CSV line at fault when there is one (1 = the header).
+    Not the buyer's fault (unlike a ``QueryError``): the API answers it 503 in the JSON error
+    shape, with a retry hint. ``line`` is the CSV line at fault when there is one (1 = the
+    header); the buyer is not told which (it is the provider's data).
     """
 
+    code = "dataset_unavailable"
+
     def __init__(self, message: str, line: int | None = None) -> None:
-        super().__init__(f"Line {line}: {message}" if line else message)
-        self.message = message
+        super().__init__(
+            _("This product's data cannot be queried at the moment; the exchange has been told.")
+        )
+        self.detail = f"Line {line}: {message}" if line else message
         self.line = line
+
+    def __str__(self) -> str:
+        return self.detail
 
 
 def dataset_table_name(version: ProductVersion) -> str:

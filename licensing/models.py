@@ -34,8 +34,6 @@ class LicenceRequest(models.Model):
         WITHDRAWN = "withdrawn", _("Withdrawn")
         BLOCKED = "blocked", _("Blocked by the transfer rules")
 
-    OPEN = ("requested", "assessing", "manual_review", "awaiting_evidence", "awaiting_provider")
-
     buyer = models.ForeignKey(
         "accounts.Organization", on_delete=models.PROTECT, related_name="licence_requests"
     )
@@ -121,10 +119,6 @@ class LicenceRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.buyer} → {self.product} ({self.get_status_display()})"
-
-    @property
-    def is_open(self) -> bool:
-        return self.status in self.OPEN
 
 
 class RequestEvidence(models.Model):

@@ -88,6 +88,9 @@ REQUEST = StateMachine(
     action_prefix="licensing.request",
 )
 
+# A request is open (one per buyer and offer) until it reaches a final state.
+OPEN_REQUEST_STATES = [s for s in REQUEST.states if not REQUEST.is_final(s)]
+
 L = Licence.Status
 LICENCE_TRANSITIONS: dict[str, dict[str, str]] = {
     L.ACTIVE: {L.EXPIRED: "expire", L.REVOKED: "revoke", L.SUSPENDED: "suspend"},
@@ -177,7 +180,7 @@ def licence_request_create(
     with transaction.atomic():
         Offer.objects.select_for_update().get(pk=offer.pk)
         if LicenceRequest.objects.filter(
-            buyer=buyer, offer=offer, status__in=LicenceRequest.OPEN
+            buyer=buyer, offer=offer, status__in=OPEN_REQUEST_STATES
         ).exists():
             raise Conflict(_("You already have an open request for this offer."))
         request = LicenceRequest.objects.create(

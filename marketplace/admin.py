@@ -7,3 +7,4 @@ from marketplace.compliance import admin as review_admin  # noqa: F401
 from marketplace.compliance.rules import admin as rules_admin  # noqa: F401
 from marketplace.ledger import admin as ledger_admin  # noqa: F401
 from marketplace.licensing import admin as licensing_admin  # noqa: F401
+from marketplace.outbox import admin as outbox_admin  # noqa: F401

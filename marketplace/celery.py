@@ -2,7 +2,8 @@
 
 Without `CELERY_BROKER_URL` tasks run eagerly in-process (the zero-setup default); with
 `redis://...` the same code runs on a real worker (`celery -A marketplace worker`) and beat
-(`celery -A marketplace beat`). Tasks are always enqueued with `delay_on_commit`.
+(`celery -A marketplace beat`). Work is queued through
+the outbox (`kernel.outbox`) in the transaction that decides it, and published after commit.
 """
 
 import os
@@ -29,8 +30,18 @@ def _configure(sender: Celery, **_kwargs) -> None:
         worker_prefetch_multiplier=1,
         task_time_limit=settings.CELERY_TASK_TIME_LIMIT,
         task_soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT,
-        broker_transport_options={"visibility_timeout": settings.CELERY_VISIBILITY_TIMEOUT},
+        broker_transport_options={
+            "visibility_timeout": settings.CELERY_VISIBILITY_TIMEOUT,
+            # Redis: a broker that does not answer fails fast (the outbox keeps the work).
+            "socket_connect_timeout": settings.CELERY_BROKER_TIMEOUT,
+            "socket_timeout": max(5.0, settings.CELERY_BROKER_TIMEOUT),
+        },
         result_backend_transport_options={"visibility_timeout": settings.CELERY_VISIBILITY_TIMEOUT},
+        redis_socket_connect_timeout=settings.CELERY_BROKER_TIMEOUT,
+        redis_socket_timeout=max(5.0, settings.CELERY_BROKER_TIMEOUT),
+        # AMQP (RabbitMQ): the same fast failure when publishing.
+        broker_connection_timeout=settings.CELERY_BROKER_TIMEOUT,
+        task_publish_retry=False,
         broker_connection_retry_on_startup=True,
         result_expires=24 * 3600,
         worker_hijack_root_logger=False,

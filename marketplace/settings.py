@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     # accounts → catalogue → compliance (review workflow, transfer rules) → licensing, and
     # last the faces and the project itself (`marketplace`: pages, API, admin, commands).
     "kernel.ledger",
+    "kernel.outbox",
     "accounts.apps.AccountsConfig",
     "catalogue",
     "compliance.apps.ComplianceConfig",
@@ -229,17 +230,31 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or (
     CELERY_BROKER_URL if CELERY_BROKER_URL and CELERY_BROKER_URL.startswith("redis") else None
 )
-CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=15 * 60)
-CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=14 * 60)
-# A Redis broker redelivers an unacknowledged task after this long; it must exceed the
-# longest task so a slow-but-alive task is not run twice.
-CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=60 * 60)
+# A unit of work is short (one automated check, one e-mail), so a worker that dies is
+# replaced quickly: a Redis broker hands an unacknowledged task to another worker after the
+# visibility timeout, which must exceed the hard time limit (a system check insists).
+# RabbitMQ hands it over as soon as the dead worker's connection drops.
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=120)
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=100)
+CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=150)
+# How long publishing may wait for a broker that does not answer (the request that queued
+# the work does not wait longer: the outbox keeps it).
+CELERY_BROKER_TIMEOUT = env.float("CELERY_BROKER_TIMEOUT", default=2.0)
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 # Modules that declare tasks beside the services that queue them (autodiscovery finds the
 # apps' own `tasks` modules too).
-CELERY_IMPORTS = ("compliance.services.checking",)
+CELERY_IMPORTS = ("compliance.services.checking", "kernel.mail")
+OUTBOX_SWEEP_SECONDS = env.int("OUTBOX_SWEEP_SECONDS", default=15)
+# A stage still checking this long after its checks were queued has lost them.
+STAGE_CHECKS_STUCK_AFTER = env.int(
+    "STAGE_CHECKS_STUCK_AFTER",
+    default=CELERY_TASK_TIME_LIMIT + CELERY_VISIBILITY_TIMEOUT + 120,
+)
 CELERY_BEAT_SCHEDULE: dict = {
     "expire-licences": {"task": "licensing.expire_licences", "schedule": 300.0},
+    "outbox-sweep": {"task": "kernel.outbox_sweep", "schedule": float(OUTBOX_SWEEP_SECONDS)},
+    "requeue-stuck-checks": {"task": "compliance.requeue_stuck_checks", "schedule": 60.0},
+    "retire-expired-rule-sets": {"task": "transfer_rules.retire_expired", "schedule": 3600.0},
 }
 HEALTH_BROKER_TIMEOUT = env.float("HEALTH_BROKER_TIMEOUT", default=2.0)
 

@@ -34,3 +34,24 @@ urlpatterns = [
 ]
 # Uploaded files (samples, datasets, evidence) are never served from a URL: pages and the
 # access API read them through permission-checked views only.
+
+
+def handler404(request, exception):
+    """The API answers in its JSON error shape; pages get the site's 404 page."""
+    from django.views.defaults import page_not_found
+
+    from marketplace.api.errors import json_not_found
+
+    if request.path.startswith("/api/"):
+        return json_not_found(request, exception)
+    return page_not_found(request, exception)
+
+
+def handler500(request):
+    from django.views.defaults import server_error
+
+    from marketplace.api.errors import json_server_error
+
+    if request.path.startswith("/api/"):
+        return json_server_error(request)
+    return server_error(request)

@@ -5,7 +5,7 @@ import subprocess
 import sys
 import time
 import uuid
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import pytest
@@ -78,6 +78,7 @@ def reference_data(django_db_blocker):
     seeding_migrations = [
         "catalogue.migrations.0002_taxonomy_and_search_index",
         "compliance.migrations.0002_default_pipeline",
+        # The rule-set migrations, each with its frozen data; a new version adds one here.
         "compliance.rules.migrations.0002_seed_rule_sets",
     ]
     with django_db_blocker.unblock(), connection.schema_editor() as editor:
@@ -97,15 +98,14 @@ def bearer(client: APIClient, raw_token: str) -> APIClient:
     return client
 
 
-def start_worker(queue: str, *, media_root: Path, extra_env: dict | None = None):
-    """Starts `celery -A marketplace worker` on Redis, reading the tests' database."""
+def service_env(*, broker_url: str, media_root: Path, extra_env: dict | None = None) -> dict:
+    """The environment of a worker or beat process reading the tests' database."""
     db = connection.settings_dict
     env = dict(os.environ)
     env.update(
-        CELERY_BROKER_URL=TEST_REDIS_URL,
-        CELERY_RESULT_BACKEND=TEST_REDIS_URL,
+        CELERY_BROKER_URL=broker_url,
+        CELERY_RESULT_BACKEND=broker_url if broker_url.startswith("redis") else "",
         CELERY_TASK_ALWAYS_EAGER="0",
-        CELERY_TASK_DEFAULT_QUEUE=queue,
         MEDIA_ROOT=str(media_root),
         PYTHONUNBUFFERED="1",
     )
@@ -114,30 +114,56 @@ def start_worker(queue: str, *, media_root: Path, extra_env: dict | None = None)
         env["DATABASE_URL"] = (
             f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
         )
+    return env
+
+
+def start_worker(
+    queue: str,
+    *,
+    media_root: Path,
+    extra_env: dict | None = None,
+    broker_url: str | None = None,
+    pool: str = "solo",
+    include: tuple[str, ...] = (),
+):
+    """Starts `celery -A marketplace worker` on Redis (or ``broker_url``), reading the tests'
+    database. ``pool="prefork"`` (one child) is what a deployment runs: time limits are
+    enforced only there. The worker leads its own process group, so a test can kill it
+    whole (parent and children)."""
+    env = service_env(
+        broker_url=broker_url or TEST_REDIS_URL,
+        media_root=media_root,
+        extra_env={"CELERY_TASK_DEFAULT_QUEUE": queue, **(extra_env or {})},
+    )
     (ROOT / ".pytest_cache").mkdir(exist_ok=True)
     log = open(ROOT / f".pytest_cache/worker-{queue}.log", "a")  # noqa: SIM115
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "marketplace",
+        "worker",
+        f"--pool={pool}",
+        "--loglevel=INFO",
+        "-Q",
+        queue,
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+    ]
+    if pool == "prefork":
+        command += ["--concurrency=1"]
+    for module in include:
+        command += ["-I", module]
+    command += ["-n", f"{queue}-{uuid.uuid4().hex[:4]}@%h"]
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "marketplace",
-            "worker",
-            "--pool=solo",
-            "--loglevel=INFO",
-            "-Q",
-            queue,
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "-n",
-            f"{queue}-{uuid.uuid4().hex[:4]}@%h",
-        ],
+        command,
         cwd=ROOT,
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     proc.log_path = log.name
     proc.log_file = log
@@ -157,13 +183,23 @@ def wait_for_worker(proc, app, timeout: float = 60) -> None:
 
 
 def stop_worker(proc) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=10)
+    """Stops a worker (or beat) and every process of its group."""
+    if proc.poll() is None:
+        proc.terminate()
+        with suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=20)
+    kill_group(proc)
     proc.log_file.close()
+
+
+def kill_group(proc) -> None:
+    """SIGKILL to the whole process group (a worker's parent and its pool children)."""
+    import signal
+
+    with suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    with suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=10)
 
 
 @contextmanager

@@ -1,6 +1,7 @@
 """The cross-border transfer assessment engine.
 
-Pure Python: no Django, no I/O. Rule sets are JSON-shaped data (see ``compliance.rules.seed``)
+Pure Python: no Django, no I/O. Rule sets are JSON-shaped data (see the data migration
+``compliance/rules/migrations/0002_seed_rule_sets.py``)
 so that they can be stored in the database and edited by compliance staff; the admin calls
 :func:`validate_rule_set` before saving one and the services call :func:`assess`.
 

@@ -149,10 +149,6 @@ class RuleSet(models.Model):
     def __str__(self) -> str:
         return f"{self.jurisdiction} {self.version}"
 
-    @property
-    def is_draft(self) -> bool:
-        return self.status == self.Status.DRAFT
-
 
 class Rule(models.Model):
     """One rule of a rule set, in the engine's shape (see ``compliance.rules.engine``)."""

@@ -6,16 +6,21 @@ Domain exceptions (kernel.exceptions.DomainError and subclasses) become 4xx here
 place, so views and viewsets never translate them by hand.
 """
 
+import logging
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.db import DatabaseError
+from django.http import Http404, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from kernel.exceptions import DomainError
+from kernel.exceptions import DomainError, Unavailable
+
+log = logging.getLogger("marketplace.api")
 
 
 def _flatten(detail) -> tuple[str, dict]:
@@ -40,6 +45,24 @@ def error_body(code: str, message: str, fields: dict | None = None) -> dict:
     return body
 
 
+def _retry_hint(response, seconds: int) -> None:
+    response.data["error"]["retry_after_seconds"] = seconds
+    response["Retry-After"] = str(seconds)
+
+
+def json_not_found(request, exception=None) -> JsonResponse:
+    """404 for a URL the API does not have, in the error shape (pages get the HTML one)."""
+    return JsonResponse(error_body("not_found", _("Not found.")), status=404)
+
+
+def json_server_error(request) -> JsonResponse:
+    """500 in the error shape (the traceback is in the log, with the request id)."""
+    return JsonResponse(
+        error_body("server_error", _("Something went wrong on the exchange's side.")),
+        status=500,
+    )
+
+
 def exception_handler(exc, context):
     if isinstance(exc, DomainError):
         fields = {exc.field: [exc.message]} if exc.field else None
@@ -52,6 +75,22 @@ def exception_handler(exc, context):
             response.data["error"]["resets_at"] = resets_at.isoformat()
             seconds = max(1, int((resets_at - timezone.now()).total_seconds()))
             response["Retry-After"] = str(seconds)
+        if isinstance(exc, Unavailable):
+            log.warning("503 %s: %s", exc.code, exc)
+            _retry_hint(response, exc.retry_after)
+        return response
+    if isinstance(exc, DatabaseError):
+        # The database is away (or refused the statement): a dependency is down, not a bug
+        # of the caller's; say so in the error shape, with a hint when to try again.
+        log.error("database unavailable: %s", exc)
+        response = Response(
+            error_body(
+                "database_unavailable",
+                _("The exchange's database is not answering; try again shortly."),
+            ),
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+        )
+        _retry_hint(response, 30)
         return response
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(

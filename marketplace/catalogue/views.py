@@ -199,9 +199,13 @@ def product_manage(request, slug):
             if current and VERSION.permits(current, "edit")
             else [],
             "current_editable": bool(current) and VERSION.permits(current, "edit"),
+            "product_editable": services.PRODUCT.permits(product, "edit"),
             "preview": sample_preview(current),
             "history": history[:40],
             "case": case,
+            "case_stages": [(s, review_selectors.stage_progress(s)) for s in case.stages.all()]
+            if case
+            else [],
             "review_comments": review_selectors.comments_for_provider(case) if case else [],
             "upload_form": UploadForm(),
             "evidence_form": EvidenceForm(),

@@ -102,6 +102,23 @@ class OpenFilter(admin.SimpleListFilter):
         return queryset.filter(status=value)
 
 
+class StuckFilter(admin.SimpleListFilter):
+    """Stages whose automated checks have run far longer than their limits allow."""
+
+    title = _("automated checks")
+    parameter_name = "checks"
+
+    def lookups(self, request, model_admin):
+        return [("stuck", _("Checking too long")), ("failed", _("A check could not run"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "stuck":
+            return queryset.filter(pk__in=checking.stages_checking_too_long().values("pk"))
+        if self.value() == "failed":
+            return queryset.filter(failed_checks__gt=0)
+        return queryset
+
+
 class AssignForm(ActionForm):
     assignee = forms.ModelChoiceField(
         queryset=User.objects.filter(is_staff=True, is_active=True),
@@ -116,7 +133,7 @@ class StageQueueAdmin(admin.ModelAdmin):
     stage: str = ""
     change_form_template = "admin/compliance/stage_case.html"
     action_form = AssignForm
-    actions = ["claim", "assign"]
+    actions = ["claim", "assign", "rerun"]
     list_display = [
         "product_link",
         "provider",
@@ -125,9 +142,16 @@ class StageQueueAdmin(admin.ModelAdmin):
         "due",
         "assignee",
         "status_badge",
+        "checks",
         "blocking",
     ]
-    list_filter = [OpenFilter, "case__product__origin_jurisdiction", OverdueFilter, AssigneeFilter]
+    list_filter = [
+        OpenFilter,
+        "case__product__origin_jurisdiction",
+        OverdueFilter,
+        StuckFilter,
+        AssigneeFilter,
+    ]
     search_fields = ["case__product__title", "case__product__provider__legal_name"]
     ordering = ["due_at"]
     list_per_page = 50
@@ -198,6 +222,17 @@ class StageQueueAdmin(admin.ModelAdmin):
     def status_badge(self, obj):
         return obj.get_status_display()
 
+    @admin.display(description=_("automated checks"), ordering="failed_checks")
+    def checks(self, obj):
+        if obj.checks_queued:
+            return format_html('<span style="color:#8a5300">{}</span>', _("queued"))
+        if obj.failed_checks:
+            return format_html(
+                '<strong style="color:#b3261e">⚠ {}</strong>',
+                _("%(n)d could not run") % {"n": obj.failed_checks},
+            )
+        return "—"
+
     @admin.display(description=_("blocking"), ordering="blocking_count")
     def blocking(self, obj):
         if obj.blocking_count:
@@ -225,6 +260,15 @@ class StageQueueAdmin(admin.ModelAdmin):
             queryset,
             lambda s: decisions.stage_assign(stage=s, assignee=assignee, actor=request.user),
             _("Assigned %(n)d stage(s)."),
+        )
+
+    @admin.action(description=_("Run the automated checks of the selected stages again"))
+    def rerun(self, request, queryset):
+        self._each(
+            request,
+            queryset,
+            lambda s: checking.stage_rerun_checks(stage=s, actor=request.user),
+            _("Queued the checks of %(n)d stage(s) again."),
         )
 
     def _each(self, request, queryset, action, success):

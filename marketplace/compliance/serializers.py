@@ -1,6 +1,8 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from compliance.models import Finding, ReviewCase, ReviewComment, StageReview
+from compliance.selectors import stage_progress
 
 
 class FindingSerializer(serializers.ModelSerializer):
@@ -65,10 +67,35 @@ class CommentSerializer(serializers.ModelSerializer):
         fields = ["stage", "body", "created_at"]
 
 
+class StageProgressSerializer(serializers.Serializer):
+    queued = serializers.BooleanField(
+        help_text="The checks wait for the task queue (they start once it is back)."
+    )
+    checks_done = serializers.IntegerField()
+    checks_total = serializers.IntegerField()
+    checks_failed = serializers.ListField(
+        child=serializers.CharField(), help_text="Checks that could not run (reviewers rerun)."
+    )
+
+
 class CaseStageSerializer(serializers.ModelSerializer):
+    progress = serializers.SerializerMethodField()
+
     class Meta:
         model = StageReview
-        fields = ["stage", "position", "status", "due_at", "decided_at", "carried_over"]
+        fields = [
+            "stage",
+            "position",
+            "status",
+            "due_at",
+            "decided_at",
+            "carried_over",
+            "progress",
+        ]
+
+    @extend_schema_field(StageProgressSerializer)
+    def get_progress(self, stage) -> dict:
+        return StageProgressSerializer(stage_progress(stage)).data
 
 
 class ProviderCaseSerializer(serializers.ModelSerializer):

@@ -1,128 +1,12 @@
-"""Demo organisations, people and exchange staff for `manage.py seed_demo` (idempotent)."""
-
-from dataclasses import dataclass
+"""Demo organisations, people and exchange staff for `manage.py seed_demo`, from
+``data/accounts.toml`` (idempotent: whoever exists already is left alone)."""
 
 from django.contrib.auth.models import Group
 from django.db import transaction
 
 from accounts import roles, services
 from accounts.models import Membership, Organization, User
-
-
-@dataclass(frozen=True)
-class DemoOrg:
-    slug: str
-    legal_name: str
-    jurisdiction: str
-    registration_number: str
-    website: str
-    is_provider: bool
-    is_buyer: bool
-    admin_email: str
-    admin_name: str
-    verified: bool = True
-    dpo_name: str = ""
-    dpo_email: str = ""
-
-
-DEMO_ORGS = [
-    DemoOrg(
-        "lumina-robotics",
-        "Shenzhen Lumina Robotics Co., Ltd.",
-        "CN",
-        "91440300MA5FLUM1X2",
-        "https://lumina-robotics.example",
-        False,
-        True,
-        "lin.wei@lumina-robotics.example",
-        "Lin Wei",
-    ),
-    DemoOrg(
-        "bukit-bintang-malls",
-        "Bukit Bintang Malls Berhad",
-        "MY",
-        "200801034567",
-        "https://bbmalls.example",
-        True,
-        False,
-        "aisyah@bbmalls.example",
-        "Nur Aisyah Rahman",
-        dpo_name="Farid Ismail",
-        dpo_email="dpo@bbmalls.example",
-    ),
-    DemoOrg(
-        "selat-melaka-logistics",
-        "Selat Melaka Logistics Sdn. Bhd.",
-        "MY",
-        "201501009876",
-        "https://selatmelaka.example",
-        True,
-        False,
-        "rajesh@selatmelaka.example",
-        "Rajesh Kumar",
-        dpo_name="Tan Mei Ling",
-        dpo_email="dpo@selatmelaka.example",
-    ),
-    DemoOrg(
-        "merlion-insights",
-        "Merlion Insights Pte. Ltd.",
-        "SG",
-        "201912345K",
-        "https://merlion-insights.example",
-        True,
-        True,
-        "priya@merlion-insights.example",
-        "Priya Nair",
-        dpo_name="Daniel Goh",
-        dpo_email="dpo@merlion-insights.example",
-    ),
-    DemoOrg(
-        "huadian-electronics",
-        "Shanghai Huadian Electronics Export Co., Ltd.",
-        "CN",
-        "91310115MA1HDE7Q3P",
-        "https://huadian-export.example",
-        True,
-        False,
-        "zhang.min@huadian-export.example",
-        "Zhang Min",
-    ),
-    DemoOrg(
-        "hanoi-retail-analytics",
-        "Hanoi Retail Analytics JSC",
-        "VN",
-        "0109876543",
-        "https://hanoi-retail.example",
-        True,
-        True,
-        "minh@hanoi-retail.example",
-        "Nguyen Van Minh",
-        verified=False,
-    ),
-]
-
-DEMO_STAFF = [
-    ("legal@exchange.example", "Siti Hajar (legal reviewer)", [roles.LEGAL_REVIEWER], False),
-    (
-        "technical@exchange.example",
-        "Chen Hao (technical reviewer)",
-        [roles.TECHNICAL_REVIEWER],
-        False,
-    ),
-    (
-        "compliance@exchange.example",
-        "Marcus Lee (compliance reviewer)",
-        [roles.COMPLIANCE_REVIEWER],
-        False,
-    ),
-    ("admin@exchange.example", "Exchange administrator", [roles.EXCHANGE_ADMIN], True),
-]
-
-# Second members, so the members page shows more than one person.
-DEMO_MEMBERS = [
-    ("zhou.jie@lumina-robotics.example", "Zhou Jie", "lumina-robotics", Membership.Role.MEMBER),
-    ("hafiz@bbmalls.example", "Hafiz Osman", "bukit-bintang-malls", Membership.Role.MEMBER),
-]
+from marketplace.demo.files import read_toml
 
 
 def _user(email: str, name: str, password: str, *, staff=False, superuser=False) -> User:
@@ -141,53 +25,61 @@ def _user(email: str, name: str, password: str, *, staff=False, superuser=False)
 @transaction.atomic
 def seed_accounts(password: str) -> list[tuple[str, str]]:
     """Creates what is missing; returns (login, what it is) for every demo login."""
+    data = read_toml("accounts")
     roles.sync_staff_groups()
     logins: list[tuple[str, str]] = []
     staff_admin = None
-    for email, name, group_names, superuser in DEMO_STAFF:
-        user = _user(email, name, password, staff=True, superuser=superuser)
-        user.groups.add(*Group.objects.filter(name__in=group_names))
-        logins.append((email, name))
+    for person in data["staff"]:
+        unknown = set(person["groups"]) - set(roles.STAFF_GROUP_PERMISSIONS)
+        if unknown:
+            raise ValueError(f"Unknown staff groups for {person['email']}: {sorted(unknown)}")
+        superuser = person.get("superuser", False)
+        user = _user(person["email"], person["name"], password, staff=True, superuser=superuser)
+        user.groups.add(*Group.objects.filter(name__in=person["groups"]))
+        logins.append((person["email"], person["name"]))
         if superuser:
             staff_admin = user
-    for spec in DEMO_ORGS:
-        org = Organization.objects.filter(slug=spec.slug).first()
-        admin = _user(spec.admin_email, spec.admin_name, password)
+    for spec in data["organisations"]:
+        org = Organization.objects.filter(slug=spec["slug"]).first()
+        admin = _user(spec["admin_email"], spec["admin_name"], password)
+        verified = spec.get("verified", True)
         if org is None:
             org = services.organization_create(
-                legal_name=spec.legal_name,
-                jurisdiction=spec.jurisdiction,
-                registration_number=spec.registration_number,
-                is_provider=spec.is_provider,
-                is_buyer=spec.is_buyer,
-                website=spec.website,
-                dpo_name=spec.dpo_name,
-                dpo_email=spec.dpo_email,
-                slug=spec.slug,
+                legal_name=spec["legal_name"],
+                jurisdiction=spec["jurisdiction"],
+                registration_number=spec["registration_number"],
+                is_provider=spec["is_provider"],
+                is_buyer=spec["is_buyer"],
+                website=spec["website"],
+                dpo_name=spec.get("dpo_name", ""),
+                dpo_email=spec.get("dpo_email", ""),
+                slug=spec["slug"],
                 created_by=admin,
             )
             services.membership_add(
                 user=admin, organization=org, role=Membership.Role.ADMIN, actor=admin
             )
-            if spec.verified:
+            if verified:
                 services.organization_set_verification(
                     organization=org,
                     status=Organization.Verification.VERIFIED,
-                    note="Demo: registration checked against the company registry.",
+                    note=data["verification"]["note"],
                     decided_by=staff_admin,
                 )
-        status = "verified" if spec.verified else "pending verification"
+        status = "verified" if verified else "pending verification"
         logins.append(
             (
-                spec.admin_email,
-                f"{spec.admin_name}, admin of {spec.legal_name} "
-                f"({spec.jurisdiction}, {org.roles_display.lower()}, {status})",
+                spec["admin_email"],
+                f"{spec['admin_name']}, admin of {spec['legal_name']} "
+                f"({spec['jurisdiction']}, {org.roles_display.lower()}, {status})",
             )
         )
-    for email, name, org_slug, role in DEMO_MEMBERS:
-        org = Organization.objects.get(slug=org_slug)
-        user = _user(email, name, password)
+    for member in data["members"]:
+        org = Organization.objects.get(slug=member["organisation"])
+        user = _user(member["email"], member["name"], password)
         if not Membership.objects.filter(user=user, organization=org).exists():
-            services.membership_add(user=user, organization=org, role=role, actor=None)
-        logins.append((email, f"{name}, member of {org.legal_name}"))
+            services.membership_add(
+                user=user, organization=org, role=Membership.Role(member["role"]), actor=None
+            )
+        logins.append((member["email"], f"{member['name']}, member of {org.legal_name}"))
     return logins

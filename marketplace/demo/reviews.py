@@ -1,6 +1,6 @@
-"""Takes the demo products through the review workflow, to the states the demo shows:
-most listed, others waiting at each stage, one with a blocking finding, one overdue, one
-sent back for changes."""
+"""Takes the new demo products through the review workflow, as ``data/reviews.toml`` says, to
+the states the demo shows (each product's ``review`` in products.toml): most listed, others
+waiting at each stage, one with a blocking finding, one overdue, one sent back for changes."""
 
 from datetime import timedelta
 
@@ -9,25 +9,30 @@ from django.utils import timezone
 from accounts.models import Membership, User
 from compliance.models import StageReview
 from compliance.services import cases, decisions
+from marketplace.demo.files import read_toml
 
-REVIEWERS = {
-    "legal": "legal@exchange.example",
-    "technical": "technical@exchange.example",
-    "compliance": "compliance@exchange.example",
-}
-STOP_BEFORE = {
-    "awaiting_legal": "legal",
-    "overdue_legal": "legal",
-    "awaiting_technical": "technical",
-    "awaiting_compliance": "compliance",
-}
+LISTED = "listed"
+CHANGES_REQUESTED = "changes_requested"
+OVERDUE = "overdue_legal"
+
+
+def review_outcomes(plan: dict | None = None) -> set[str]:
+    """Every `review` value a product in products.toml may have."""
+    plan = plan or read_toml("reviews")
+    return {LISTED, CHANGES_REQUESTED, *plan["stop_before"]}
 
 
 def seed_reviews(created) -> dict[str, int]:
     """`created`: (spec, product) pairs from the catalogue demo, still drafts."""
-    reviewers = {stage: User.objects.get(email=email) for stage, email in REVIEWERS.items()}
+    plan = read_toml("reviews")
+    outcomes = review_outcomes(plan)
+    reviewers = {stage: User.objects.get(email=email) for stage, email in plan["reviewers"].items()}
+    send_back = plan[CHANGES_REQUESTED]
     counts: dict[str, int] = {}
     for spec, product in created:
+        review = spec["review"]
+        if review not in outcomes:
+            raise ValueError(f"{spec['slug']}: unknown review outcome {review!r}")
         owner = (
             Membership.objects.filter(organization=product.provider, role="admin")
             .order_by("created_at")
@@ -35,18 +40,17 @@ def seed_reviews(created) -> dict[str, int]:
             .user
         )
         case = cases.review_submit(version=product.versions.get(), actor=owner)
-        stop = STOP_BEFORE.get(spec.review)
+        stop = plan["stop_before"].get(review)
         for stage in case.stages.order_by("position"):
             stage.refresh_from_db()
             if stage.stage == stop:
                 break
-            if spec.review == "changes_requested" and stage.stage == "technical":
+            if review == CHANGES_REQUESTED and stage.stage == send_back["stage"]:
                 decisions.stage_decide(
                     stage=stage,
-                    actor=reviewers["technical"],
+                    actor=reviewers[stage.stage],
                     decision="changes_requested",
-                    comment="The sample has 25 rows; the exchange asks for at least 50 so buyers "
-                    "can judge the data. Please upload a larger sample.",
+                    comment=send_back["comment"],
                 )
                 break
             blocking = stage.findings.filter(severity="blocking").count()
@@ -54,16 +58,15 @@ def seed_reviews(created) -> dict[str, int]:
                 stage=stage,
                 actor=reviewers[stage.stage],
                 decision="approved",
-                override_note="Demo data: accepted by the reviewer." if blocking else "",
+                override_note=plan["approve"]["override_note"] if blocking else "",
             )
-        if spec.review == "overdue_legal":
-            # The demo's clock: this case arrived two weeks ago and is past its SLA.
-            StageReview.objects.filter(case=case, stage="legal").update(
-                due_at=timezone.now() - timedelta(days=4),
-                started_at=timezone.now() - timedelta(days=14),
+        if review == OVERDUE:
+            # The demo's clock: this case arrived some time ago and is past its SLA.
+            arrived = timezone.now() - timedelta(days=plan[OVERDUE]["arrived_days_ago"])
+            StageReview.objects.filter(case=case, stage=stop).update(
+                due_at=timezone.now() - timedelta(days=plan[OVERDUE]["due_days_ago"]),
+                started_at=arrived,
             )
-            case.__class__.objects.filter(pk=case.pk).update(
-                opened_at=timezone.now() - timedelta(days=14)
-            )
-        counts[spec.review] = counts.get(spec.review, 0) + 1
+            case.__class__.objects.filter(pk=case.pk).update(opened_at=arrived)
+        counts[review] = counts.get(review, 0) + 1
     return counts

@@ -325,6 +325,11 @@ def licence_detail(request, pk):
         "policy_url": policy_path(licence),
         "is_provider": org is not None and licence.product.provider_id == org.pk,
         "revoke_form": RevokeForm(),
+        "can_revoke": services.LICENCE.allows(licence.status, Licence.Status.REVOKED, "revoke")
+        and (
+            (org is not None and licence.product.provider_id == org.pk)
+            or request.user.has_perm("licensing.revoke_licence")
+        ),
         "now": timezone.now(),
     }
     if request.GET.get("print"):
@@ -348,7 +353,7 @@ def provider_requests(request):
     status = request.GET.get("status", "")
     qs = selectors.requests_for_provider(org).order_by("-created_at")
     if status == "open":
-        qs = qs.filter(status__in=LicenceRequest.OPEN)
+        qs = qs.filter(status__in=services.OPEN_REQUEST_STATES)
     elif status in R.values:
         qs = qs.filter(status=status)
     else:
@@ -375,8 +380,7 @@ def provider_licences(request):
         licence.used_this_month = used.get(licence.pk, 0)
         licence.live = licence.is_live()
         licence.renewable = (
-            licence.status in (Licence.Status.ACTIVE, Licence.Status.EXPIRED)
-            and licence.ends_at is not None
+            services.LICENCE.permits(licence, "renew") and licence.ends_at is not None
         )
         entry = by_product.setdefault(
             licence.product_id, {"product": licence.product, "licences": []}

@@ -1,8 +1,15 @@
-"""Tests for the pure-Python transfer rules engine and its seed rule sets (no Django)."""
+"""Tests for the pure-Python transfer rules engine and the seed rule sets.
+
+The engine needs no Django. The rule sets it is tested against are the frozen data that the
+rule-set migration ``0002_seed_rule_sets`` publishes (imported from the migration, not copied).
+"""
 
 from __future__ import annotations
 
+import ast
 import copy
+import importlib
+import inspect
 import json
 from datetime import date, datetime
 
@@ -21,7 +28,10 @@ from compliance.rules.engine import (
     rule_set_in_force,
     validate_rule_set,
 )
-from compliance.rules.seed import SEED_RULE_SETS, seed_rule_sets
+
+SEED_MIGRATION = importlib.import_module("compliance.rules.migrations.0002_seed_rule_sets")
+SEED_RULE_SETS = SEED_MIGRATION.RULE_SETS
+seed_rule_sets = SEED_MIGRATION.rule_sets
 
 ON = date(2026, 3, 1)  # every seed rule set is in force
 SA = ["cn_security_assessment"]
@@ -703,6 +713,17 @@ def test_every_seeded_rule_cites_a_source_with_https_url():
             assert rule["source"]["url"].startswith("https://"), rule["code"]
             assert rule["explanation"].strip(), rule["code"]
             assert rule["code"].startswith(rule_set["jurisdiction"].lower() + "."), rule["code"]
+
+
+def test_the_rule_set_migration_carries_its_data_and_imports_no_application_code():
+    tree = ast.parse(inspect.getsource(SEED_MIGRATION))
+    imported = {
+        (node.module if isinstance(node, ast.ImportFrom) else alias.name).split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for alias in node.names
+    }
+    assert imported <= {"copy", "django"}
 
 
 def test_seed_rule_sets_returns_independent_copies():

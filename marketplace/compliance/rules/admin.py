@@ -26,7 +26,7 @@ RULE_SET_SYSTEM = ["status", "based_on", "created_by", "created_at", "published_
 
 
 def _is_draft(rule_set: RuleSet | None) -> bool:
-    return rule_set is None or rule_set.status == RuleSet.Status.DRAFT
+    return rule_set is None or services.RULE_SET.permits(rule_set, "edit")
 
 
 class RuleInlineForm(forms.ModelForm):
@@ -136,7 +136,7 @@ class RuleSetAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return RULE_SET_SYSTEM
-        if obj.status != RuleSet.Status.DRAFT:
+        if not _is_draft(obj):
             return ["jurisdiction", *RULE_SET_EDITABLE, *RULE_SET_SYSTEM]
         return ["jurisdiction", *RULE_SET_SYSTEM]
 

@@ -1,3 +1,5 @@
+"""`manage.py seed_demo`: the demo, from the data files in ``marketplace/demo/data/``."""
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.test.utils import override_settings
@@ -10,8 +12,9 @@ from marketplace.demo.reviews import seed_reviews
 
 class Command(BaseCommand):
     help = (
-        "Loads the demo organisations, people, products and licences. Idempotent: running it "
-        "again changes nothing. Refuses to run when DEBUG is off (it sets known passwords)."
+        "Loads the demo organisations, people, products and licences from the data files in "
+        "marketplace/demo/data/. Idempotent: running it again changes nothing. Refuses to run "
+        "when DEBUG is off (it sets known passwords)."
     )
 
     def handle(self, *args, **options):
