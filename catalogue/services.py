@@ -27,6 +27,7 @@ from catalogue.models import (
 from catalogue.selectors import offer_terms
 from kernel.exceptions import Conflict, InvalidInput, PermissionDenied
 from kernel.ledger.services import audit_record
+from kernel.storage import stage_file
 from kernel.tabular.schema import (
     CsvValidationError,
     SchemaError,
@@ -361,17 +362,15 @@ def _store_csv(
     except CsvValidationError as exc:
         raise InvalidInput(str(exc), field=kind) from exc
     upload.seek(0)
-    stored_name = None
-    storage = getattr(ProductVersion, kind).field.storage
+    staged = stage_file(
+        version, kind, File(upload), f"{version.product.slug}-v{version.number}-{kind}.csv"
+    )
     try:
         with transaction.atomic():
             version = _locked_version(version)
             VERSION.require(version, "edit", refusal=_("Only a draft version accepts new files."))
-            file_field = getattr(version, kind)
-            file_field.save(
-                f"{version.product.slug}-v{version.number}-{kind}.csv", File(upload), save=False
-            )
-            stored_name = file_field.name
+            replacing = getattr(version, kind).name
+            getattr(version, kind).name = staged.final
             setattr(version, f"{kind}_rows", report.rows)
             update = [kind, f"{kind}_rows", "updated_at"]
             if kind == "dataset":
@@ -383,12 +382,12 @@ def _store_csv(
                 actor=actor,
                 organization=version.product.provider,
                 obj=version,
-                after={"file": stored_name, "rows": report.rows},
+                after={"file": staged.final, "rows": report.rows},
             )
+            staged.keep(replacing=replacing)
     except BaseException:
         # Nothing half-saved: a file whose database row did not commit is removed.
-        if stored_name and storage.exists(stored_name):
-            storage.delete(stored_name)
+        staged.discard()
         raise
     return version
 
@@ -431,28 +430,35 @@ def version_add_attachment(
         )
     if issued_on and expires_on and expires_on < issued_on:
         raise InvalidInput(_("The expiry date is before the issue date."), field="expires_on")
-    with transaction.atomic():
-        version = _locked_version(version)
-        VERSION.require(
-            version, "edit", refusal=_("Evidence can be added only to a draft version.")
-        )
-        attachment = VersionAttachment(
-            version=version,
-            kind=kind,
-            title=title.strip() or upload.name,
-            reference=reference,
-            issued_on=issued_on,
-            expires_on=expires_on,
-        )
-        attachment.file.save(upload.name, upload, save=False)
-        attachment.save()
-        audit_record(
-            action="catalogue.version.evidence_added",
-            actor=actor,
-            organization=version.product.provider,
-            obj=version,
-            after={"kind": kind, "title": attachment.title, "reference": reference},
-        )
+    attachment = VersionAttachment(
+        version=version,
+        kind=kind,
+        title=title.strip() or upload.name,
+        reference=reference,
+        issued_on=issued_on,
+        expires_on=expires_on,
+    )
+    staged = stage_file(attachment, "file", upload, upload.name or "evidence")
+    try:
+        with transaction.atomic():
+            version = _locked_version(version)
+            VERSION.require(
+                version, "edit", refusal=_("Evidence can be added only to a draft version.")
+            )
+            attachment.version = version
+            attachment.file.name = staged.final
+            attachment.save()
+            audit_record(
+                action="catalogue.version.evidence_added",
+                actor=actor,
+                organization=version.product.provider,
+                obj=version,
+                after={"kind": kind, "title": attachment.title, "reference": reference},
+            )
+            staged.keep()
+    except BaseException:
+        staged.discard()
+        raise
     return attachment
 
 

@@ -236,7 +236,11 @@ def _load(version: ProductVersion, table: str) -> None:
         cursor.execute(f"DROP TABLE IF EXISTS {qn(table)}")
         cursor.execute(f"CREATE TABLE {qn(table)} ({columns})")
         rows = 0
-        with version.dataset.open("rb") as stream:
+        try:
+            stream = version.dataset.open("rb")
+        except OSError as exc:
+            raise DatasetUnavailable(f"the dataset file cannot be read ({exc})") from None
+        with stream:
             for batch in _batches(_typed_rows(stream, fields), BATCH_ROWS):
                 cursor.executemany(insert, batch)
                 rows += len(batch)

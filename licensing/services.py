@@ -35,6 +35,7 @@ from kernel.exceptions import (
     PermissionDenied,
 )
 from kernel.ledger.services import audit_record
+from kernel.storage import stage_file
 from kernel.transitions import StateMachine, transition
 from licensing import odrl, selectors
 from licensing.exceptions import (
@@ -412,47 +413,59 @@ def licence_request_add_evidence(
 ) -> RequestEvidence:
     """The provider attaches mechanism evidence; valid evidence moves the request on."""
     _require_member(user, request.product.provider)
-    with transaction.atomic():
-        request = _locked_request(request)
-        REQUEST.require(request, "evidence", refusal=_("This request is not waiting for evidence."))
-        needed = request.assessment.mechanisms_any_of
-        if mechanism not in needed:
-            raise InvalidInput(
-                _("This transfer needs one of: %(m)s.") % {"m": ", ".join(needed)},
-                field="mechanism",
+    staged = stage_file(RequestEvidence(), "file", upload, upload.name or "evidence")
+    try:
+        with transaction.atomic():
+            request = _locked_request(request)
+            REQUEST.require(
+                request, "evidence", refusal=_("This request is not waiting for evidence.")
             )
-        problem = evidence_valid(mechanism, issued_on, expires_on, timezone.localdate())
-        evidence = RequestEvidence(
-            request=request,
-            mechanism=mechanism,
-            title=title.strip() or upload.name,
-            reference=reference,
-            issued_on=issued_on,
-            expires_on=expires_on,
-            uploaded_by=user,
-            valid=problem is None,
-            check_note=problem or _("In force."),
-        )
-        evidence.file.save(upload.name, upload, save=False)
-        evidence.save()
-        audit_record(
-            action="licensing.request.evidence_added",
-            actor=user,
-            organization=request.product.provider,
-            obj=request,
-            after={"mechanism": mechanism, "valid": evidence.valid, "note": evidence.check_note},
-        )
-        if evidence.valid:
-            request = transition(
-                request,
-                machine=REQUEST,
-                to=R.AWAITING_PROVIDER,
-                via="evidence",
+            needed = request.assessment.mechanisms_any_of
+            if mechanism not in needed:
+                raise InvalidInput(
+                    _("This transfer needs one of: %(m)s.") % {"m": ", ".join(needed)},
+                    field="mechanism",
+                )
+            problem = evidence_valid(mechanism, issued_on, expires_on, timezone.localdate())
+            evidence = RequestEvidence(
+                request=request,
+                mechanism=mechanism,
+                title=title.strip() or upload.name,
+                reference=reference,
+                issued_on=issued_on,
+                expires_on=expires_on,
+                uploaded_by=user,
+                valid=problem is None,
+                check_note=problem or _("In force."),
+            )
+            evidence.file.name = staged.final
+            evidence.save()
+            staged.keep()
+            audit_record(
+                action="licensing.request.evidence_added",
                 actor=user,
                 organization=request.product.provider,
-                after={"evidence": evidence.pk},
+                obj=request,
+                after={
+                    "mechanism": mechanism,
+                    "valid": evidence.valid,
+                    "note": evidence.check_note,
+                },
             )
-            _follow_up(request, R.AWAITING_PROVIDER)
+            if evidence.valid:
+                request = transition(
+                    request,
+                    machine=REQUEST,
+                    to=R.AWAITING_PROVIDER,
+                    via="evidence",
+                    actor=user,
+                    organization=request.product.provider,
+                    after={"evidence": evidence.pk},
+                )
+                _follow_up(request, R.AWAITING_PROVIDER)
+    except BaseException:
+        staged.discard()
+        raise
     return evidence
 
 

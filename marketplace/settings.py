@@ -155,6 +155,11 @@ STORAGES = {
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 MEDIA_URL = "media/"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# Large uploads are spooled here while they arrive; a web process killed mid-upload leaves
+# its file behind, which the hourly clean-up removes once it is older than the grace.
+FILE_UPLOAD_TEMP_DIR = env.str("FILE_UPLOAD_TEMP_DIR", default=str(MEDIA_ROOT / ".incoming"))
+Path(FILE_UPLOAD_TEMP_DIR).mkdir(parents=True, exist_ok=True)
+UPLOAD_CLEANUP_GRACE_SECONDS = env.int("UPLOAD_CLEANUP_GRACE_SECONDS", default=6 * 3600)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- E-mail -------------------------------------------------------------------------------
@@ -243,7 +248,7 @@ CELERY_BROKER_TIMEOUT = env.float("CELERY_BROKER_TIMEOUT", default=2.0)
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 # Modules that declare tasks beside the services that queue them (autodiscovery finds the
 # apps' own `tasks` modules too).
-CELERY_IMPORTS = ("compliance.services.checking", "kernel.mail")
+CELERY_IMPORTS = ("compliance.services.checking", "kernel.mail", "kernel.storage")
 OUTBOX_SWEEP_SECONDS = env.int("OUTBOX_SWEEP_SECONDS", default=15)
 # A stage still checking this long after its checks were queued has lost them.
 STAGE_CHECKS_STUCK_AFTER = env.int(
@@ -255,6 +260,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "outbox-sweep": {"task": "kernel.outbox_sweep", "schedule": float(OUTBOX_SWEEP_SECONDS)},
     "requeue-stuck-checks": {"task": "compliance.requeue_stuck_checks", "schedule": 60.0},
     "retire-expired-rule-sets": {"task": "transfer_rules.retire_expired", "schedule": 3600.0},
+    "clean-up-uploads": {"task": "kernel.storage_cleanup", "schedule": 3600.0},
 }
 HEALTH_BROKER_TIMEOUT = env.float("HEALTH_BROKER_TIMEOUT", default=2.0)
 

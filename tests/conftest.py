@@ -263,3 +263,55 @@ def use_broker(app, **conf) -> None:
     if hasattr(app._local, "backend"):
         del app._local.backend
     app.conf.update(conf)
+
+
+def token_for(org, **kwargs):
+    """A new member of ``org`` and a raw API token acting for it."""
+    from accounts.services import api_token_create
+    from tests.factories import member_of
+
+    user = member_of(org)
+    _t, raw = api_token_create(user=user, organization=org, name="integration", **kwargs)
+    return user, raw
+
+
+@pytest.fixture
+def licensed():
+    """A listed product, a buyer holding a live licence for it, and the buyer's API client."""
+    from django.utils import timezone
+
+    from licensing import services
+    from licensing.models import Licence, LicenceRequest
+    from tests.factories import OrganizationFactory, listed_product
+
+    provider = OrganizationFactory(jurisdiction="MY", legal_name="Bukit Bintang Malls")
+    product = listed_product(provider)
+    buyer = OrganizationFactory(jurisdiction="CN", is_provider=False, legal_name="Lumina Robotics")
+    _buyer_user, raw = token_for(buyer, processing_jurisdiction="CN")
+    client = bearer(APIClient(), raw)
+    offer = product.offers.get()
+    terms = client.get(f"/api/v1/offers/{offer.pk}/terms/").json()
+    created = client.post(
+        "/api/v1/licence-requests/",
+        {
+            "offer": offer.pk,
+            "purpose": "market-research",
+            "processing_jurisdiction": "CN",
+            "intended_start": timezone.localdate().isoformat(),
+            "accepted_terms_hash": terms["terms_hash"],
+        },
+        format="json",
+    ).json()
+    services.licence_request_decide(
+        request=LicenceRequest.objects.get(pk=created["id"]),
+        user=provider.memberships.first().user,
+        approve=True,
+    )
+    licence = Licence.objects.get(request_id=created["id"])
+    return {
+        "provider": provider,
+        "product": product,
+        "buyer": buyer,
+        "licence": licence,
+        "client": client,
+    }

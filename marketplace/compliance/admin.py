@@ -142,7 +142,7 @@ class StageQueueAdmin(admin.ModelAdmin):
         "due",
         "assignee",
         "status_badge",
-        "checks",
+        "checks_state",
         "blocking",
     ]
     list_filter = [
@@ -223,7 +223,7 @@ class StageQueueAdmin(admin.ModelAdmin):
         return obj.get_status_display()
 
     @admin.display(description=_("automated checks"), ordering="failed_checks")
-    def checks(self, obj):
+    def checks_state(self, obj):
         if obj.checks_queued:
             return format_html('<span style="color:#8a5300">{}</span>', _("queued"))
         if obj.failed_checks:

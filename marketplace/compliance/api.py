@@ -11,7 +11,7 @@ from accounts.selectors import active_organization
 from catalogue.selectors import can_manage, is_reviewer, products_visible_to
 from compliance import selectors
 from compliance.models import StageReview
-from compliance.services import decisions
+from compliance.services import checking, decisions
 from marketplace.compliance.serializers import (
     DecisionSerializer,
     ProviderCaseSerializer,
@@ -81,6 +81,18 @@ class StageViewSet(viewsets.ReadOnlyModelViewSet):
             stage=self.get_object(), actor=request.user, **serializer.validated_data
         )
         return Response(StageDetailSerializer(selectors.queue(stage.stage).get(pk=stage.pk)).data)
+
+    @extend_schema(
+        summary="Run a waiting stage's automated checks again",
+        description="Queues a new attempt of every check (e.g. after a check could not run, "
+        "or the rule sets changed); the stage waits for its checks again.",
+        request=None,
+        responses=StageSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def rerun(self, request, pk=None):
+        stage = checking.stage_rerun_checks(stage=self.get_object(), actor=request.user)
+        return Response(StageSerializer(selectors.queue(stage.stage).get(pk=stage.pk)).data)
 
     @extend_schema(summary="Claim a stage for yourself", request=None, responses=StageSerializer)
     @action(detail=True, methods=["post"])

@@ -19,6 +19,12 @@ class StageSerializer(serializers.ModelSerializer):
     assignee = serializers.EmailField(source="assignee.email", read_only=True, default=None)
     decided_by = serializers.EmailField(source="decided_by.email", read_only=True, default=None)
     blocking_count = serializers.IntegerField(read_only=True, default=0)
+    failed_checks = serializers.IntegerField(
+        read_only=True, default=0, help_text="Checks of the current attempt that could not run."
+    )
+    checks_queued = serializers.BooleanField(
+        read_only=True, default=False, help_text="The checks wait for the task queue."
+    )
     is_overdue = serializers.BooleanField(read_only=True)
 
     class Meta:
@@ -37,6 +43,8 @@ class StageSerializer(serializers.ModelSerializer):
             "due_at",
             "is_overdue",
             "check_attempts",
+            "checks_queued",
+            "failed_checks",
             "blocking_count",
             "decided_by",
             "decided_at",

@@ -1,26 +1,20 @@
 """The review workflow on real infrastructure: a Celery worker on Redis, PostgreSQL rows,
 a worker killed mid-check, and two reviewers deciding at the same instant."""
 
-import os
-import signal
 import threading
 import time
-import uuid
 
 import pytest
 from django.db import connection
 
-from catalogue import services as catalogue
 from catalogue.models import DataProduct
-from compliance.models import CheckRun, Finding, Pipeline, PipelineStage, StageReview
+from compliance.models import CheckRun, StageReview
 from compliance.services import cases, decisions
 from kernel.exceptions import Conflict
 from kernel.ledger.models import AuditEvent
-from tests.conftest import start_worker, stop_worker, wait_for_worker
 from tests.factories import (
     OrganizationFactory,
     add_offer,
-    csv_upload,
     draft_product,
     member_of,
     reviewer,
@@ -71,86 +65,6 @@ def test_the_whole_flow_through_a_real_worker(celery_worker_proc, settings):
 
     assert ledger_first_problem() is None
     assert AuditEvent.objects.filter(action="review.stage.checked").count() == 3
-
-
-def _big_dataset(rows: int) -> bytes:
-    lines = ["mall_id,district,hour,visitors,dwell_minutes"]
-    lines += [
-        f"M{i % 7},District {i % 13},{i % 24},{100 + i % 900},{i % 60}.5" for i in range(rows)
-    ]
-    return ("\n".join(lines) + "\n").encode()
-
-
-def test_a_worker_killed_mid_check_is_replaced_and_the_stage_completes_once(
-    celery_worker_proc, settings
-):
-    """acks_late + reject_on_worker_lost: the task goes back to Redis when its worker dies;
-    another worker picks it up after the visibility timeout and the stage finishes once."""
-    app = celery_worker_proc["app"]
-    settings.MEDIA_ROOT = celery_worker_proc["media_root"]
-    # A pipeline for one origin with only the (slow) technical stage, as staff could set up.
-    pipeline = Pipeline.objects.create(jurisdiction="TH", name="Thailand: technical only")
-    PipelineStage.objects.create(
-        pipeline=pipeline,
-        stage="technical",
-        position=1,
-        checks=["technical.schema", "technical.files_match_schema", "technical.pii_scan"],
-    )
-    org = OrganizationFactory(jurisdiction="TH")
-    owner = member_of(org)
-    product = draft_product(org, owner)
-    version = product.versions.get()
-    settings.DATASET_MAX_BYTES = 100 * 1024 * 1024
-    catalogue.version_upload_dataset(
-        version=version, actor=owner, upload=csv_upload(_big_dataset(500_000), "big.csv")
-    )
-    add_offer(product, owner, territories=["TH"])
-
-    queue = f"kill-{uuid.uuid4().hex[:6]}"
-    env = {"CELERY_VISIBILITY_TIMEOUT": "3"}
-    old_queue = app.conf.task_default_queue
-    old_transport = app.conf.broker_transport_options
-    app.conf.task_default_queue = queue
-    app.conf.broker_transport_options = {"visibility_timeout": 3}
-    victim = start_worker(queue, media_root=celery_worker_proc["media_root"], extra_env=env)
-    successor = None
-    try:
-        wait_for_worker(victim, app)
-        case = cases.review_submit(version=version, actor=owner)
-        stage = case.stages.get()
-        wait_until(
-            lambda: StageReview.objects.get(pk=stage.pk).check_attempts == 1,
-            what="the first worker to start the checks",
-        )
-        assert stage_status(stage.pk) == "checking"
-        os.kill(victim.pid, signal.SIGKILL)  # dies mid-scan, the task unacknowledged
-        victim.wait(timeout=10)
-        assert stage_status(stage.pk) == "checking"
-
-        successor = start_worker(queue, media_root=celery_worker_proc["media_root"], extra_env=env)
-        wait_until(
-            lambda: stage_status(stage.pk) == "awaiting_decision",
-            timeout=120,
-            what="the redelivered task to finish",
-        )
-        stage.refresh_from_db()
-        assert stage.check_attempts == 2
-        assert CheckRun.objects.filter(stage=stage).count() == 3
-        assert set(CheckRun.objects.filter(stage=stage).values_list("attempt", flat=True)) == {2}
-        assert Finding.objects.filter(stage=stage, code="pii.none").count() == 2  # sample+dataset
-        assert (
-            AuditEvent.objects.filter(
-                action="review.stage.checked", object_id=str(stage.pk)
-            ).count()
-            == 1
-        )
-    finally:
-        victim.kill() if victim.poll() is None else None
-        victim.log_file.close()
-        if successor is not None:
-            stop_worker(successor)
-        app.conf.task_default_queue = old_queue
-        app.conf.broker_transport_options = old_transport
 
 
 def test_two_reviewers_deciding_at_once_exactly_one_wins(celery_worker_proc, settings):

@@ -15,7 +15,7 @@ from accounts.roles import COMPLIANCE_REVIEWER
 from compliance.rules import engine, selectors, services
 from compliance.rules.exceptions import InvalidFacts, RuleSetNotEditable
 from compliance.rules.models import Decision, Mechanism, Obligation, Rule, RuleSet
-from kernel.exceptions import InvalidInput, InvalidTransition
+from kernel.exceptions import InvalidInput
 from kernel.ledger.models import AuditEvent
 from tests.factories import OrganizationFactory, UserFactory, member_of, reviewer
 
@@ -440,46 +440,6 @@ def test_publishing_in_the_past_or_before_the_current_version_is_refused():
     services.rule_set_update(rule_set=past, actor=None, effective_from=services.today())
     with pytest.raises(Conflict):
         services.rule_set_publish(rule_set=past, actor=None)
-
-
-@pytest.mark.parametrize(
-    ("start", "move", "allowed"),
-    [
-        ("draft", "publish", True),
-        ("draft", "retire", False),
-        ("in_force", "publish", False),
-        ("in_force", "retire", True),
-        ("retired", "publish", False),
-        ("retired", "retire", False),
-    ],
-)
-def test_every_status_move(start, move, allowed):
-    assert services.RULE_SET_TRANSITIONS == {
-        "draft": {"in_force": "publish"},
-        "in_force": {"retired": "retire"},
-        "retired": {},
-    }
-    today = services.today()
-    subject = services.rule_set_new_version(
-        rule_set=rule_set("VN", "2026.1"), actor=None, version="2099.1", effective_from=today
-    )
-    if start != "draft":
-        RuleSet.objects.filter(pk=subject.pk).update(
-            status=start, effective_from=today - timedelta(days=2), effective_to=today
-        )
-    if move == "publish":
-        call = lambda: services.rule_set_publish(rule_set=subject, actor=None)  # noqa: E731
-    else:
-        call = lambda: services.rule_set_retire(rule_set=subject, actor=None)  # noqa: E731
-    if allowed:
-        call()
-        subject.refresh_from_db()
-        assert subject.status == ("in_force" if move == "publish" else "retired")
-    else:
-        with pytest.raises(InvalidTransition):
-            call()
-        subject.refresh_from_db()
-        assert subject.status == start
 
 
 def test_an_open_ended_set_cannot_be_retired_by_hand():

@@ -5,26 +5,17 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 from guardian.shortcuts import get_perms
 from rest_framework.test import APIClient
 
-from accounts.services import api_token_create
 from compliance.models import Notification
 from kernel.ledger.models import AuditEvent
 from licensing import services
-from licensing.models import Licence, LicenceRequest
-from tests.conftest import bearer
-from tests.factories import OrganizationFactory, listed_product, member_of, reviewer
+from tests.conftest import bearer, token_for
+from tests.factories import reviewer
 
 pytestmark = pytest.mark.django_db
 QUERY = {"group_by": ["district"], "aggregates": [{"fn": "count"}]}
-
-
-def token_for(org, **kwargs):
-    user = member_of(org)
-    _t, raw = api_token_create(user=user, organization=org, name="integration", **kwargs)
-    return user, raw
 
 
 def staff_client(group: str) -> tuple[APIClient, object]:
@@ -32,42 +23,6 @@ def staff_client(group: str) -> tuple[APIClient, object]:
     client = APIClient()
     client.force_authenticate(user)
     return client, user
-
-
-@pytest.fixture
-def licensed():
-    """A listed product, a buyer holding a live licence, and the buyer's API client."""
-    provider = OrganizationFactory(jurisdiction="MY", legal_name="Bukit Bintang Malls")
-    product = listed_product(provider)
-    buyer = OrganizationFactory(jurisdiction="CN", is_provider=False, legal_name="Lumina Robotics")
-    buyer_user, raw = token_for(buyer, processing_jurisdiction="CN")
-    client = bearer(APIClient(), raw)
-    offer = product.offers.get()
-    terms = client.get(f"/api/v1/offers/{offer.pk}/terms/").json()
-    created = client.post(
-        "/api/v1/licence-requests/",
-        {
-            "offer": offer.pk,
-            "purpose": "market-research",
-            "processing_jurisdiction": "CN",
-            "intended_start": timezone.localdate().isoformat(),
-            "accepted_terms_hash": terms["terms_hash"],
-        },
-        format="json",
-    ).json()
-    services.licence_request_decide(
-        request=LicenceRequest.objects.get(pk=created["id"]),
-        user=provider.memberships.first().user,
-        approve=True,
-    )
-    licence = Licence.objects.get(request_id=created["id"])
-    return {
-        "provider": provider,
-        "product": product,
-        "buyer": buyer,
-        "licence": licence,
-        "client": client,
-    }
 
 
 def query(client, product):
