@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/dataexchange
 REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: help run test install install-dev lint messages worker beat bench system-packages
+.PHONY: help run test install install-dev lint messages worker beat bench system-packages backup
 
 help:
 	@echo "make run   - install, migrate, load demo data and serve on http://127.0.0.1:8000"
@@ -90,3 +90,12 @@ beat: install
 
 bench: install-dev
 	$(BIN)/python bench/run.py
+
+# One archive of the database and the uploads (see README, "Backup and restore").
+backup: install
+	$(BIN)/python manage.py backup
+
+# Each mutant of the transition maps against their behaviour tests (bench/results/mutants.md).
+.PHONY: mutants
+mutants: install-dev
+	$(BIN)/python tools/transition_mutants.py
