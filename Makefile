@@ -82,8 +82,13 @@ lint: install-dev
 messages: install-dev
 	cd $(CURDIR) && $(BIN)/python manage.py makemessages -l zh_Hans -l ms --ignore '.venv/*' && $(BIN)/python manage.py compilemessages --ignore '.venv/*'
 
+# `make worker` serves the review and mail queues; `make worker REGION=cn` is the data
+# worker of one region (its own DATA_REGION, only its queue; see README, "Data regions").
+REGION ?=
 worker: install
-	$(BIN)/celery -A marketplace worker --loglevel=INFO
+	@if [ -n "$(REGION)" ]; then \
+	  DATA_REGION=$(REGION) $(BIN)/celery -A marketplace worker --loglevel=INFO -Q data.$(REGION) -n data-$(REGION)@%h; \
+	else $(BIN)/celery -A marketplace worker --loglevel=INFO; fi
 
 beat: install
 	$(BIN)/celery -A marketplace beat --loglevel=INFO

@@ -10,6 +10,12 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.jurisdictions import JURISDICTION_CHOICES
+from kernel.regions import (
+    dataset_upload_to,
+    parquet_upload_to,
+    region_storage,
+    sample_upload_to,
+)
 
 
 class Category(models.Model):
@@ -157,6 +163,14 @@ class DataProduct(models.Model):
         return self.title
 
 
+class DatasetState(models.TextChoices):
+    ABSENT = "absent", _("Not prepared")
+    QUEUED = "queued", _("Queued for preparation")
+    PREPARING = "preparing", _("Being prepared")
+    READY = "ready", _("Ready")
+    FAILED = "failed", _("Preparation failed")
+
+
 class ProductVersion(models.Model):
     """An immutable snapshot of a product's reviewable content once submitted."""
 
@@ -221,13 +235,50 @@ class ProductVersion(models.Model):
         default=DeliveryMode.QUERY_API,
     )
     schema = models.JSONField(_("schema"), default=dict, blank=True)
-    sample = models.FileField(_("sample (CSV)"), upload_to="samples/%Y/%m/", blank=True)
+    # Files live in the data region of the product's origin (kernel.regions); the web
+    # process writes them there and never reads them back: the product page shows the
+    # reviewed preview stored with the version instead.
+    sample = models.FileField(
+        _("sample (CSV)"),
+        upload_to=sample_upload_to,
+        storage=region_storage,
+        max_length=300,
+        blank=True,
+    )
     sample_rows = models.PositiveIntegerField(default=0)
+    sample_preview = models.JSONField(
+        _("sample preview"),
+        default=list,
+        blank=True,
+        help_text=_("The header and first rows of the sample, as shown (formulas neutralised)."),
+    )
     dataset = models.FileField(
-        _("processed dataset (CSV)"), upload_to="datasets/%Y/%m/", blank=True
+        _("processed dataset (CSV)"),
+        upload_to=dataset_upload_to,
+        storage=region_storage,
+        max_length=300,
+        blank=True,
     )
     dataset_rows = models.PositiveIntegerField(default=0)
     dataset_bytes = models.PositiveBigIntegerField(default=0)
+    # The dataset prepared once, in its region, for the query engine (DuckDB over Parquet).
+    dataset_state = models.CharField(
+        _("query service"),
+        max_length=12,
+        choices=DatasetState.choices,
+        default=DatasetState.ABSENT,
+    )
+    dataset_parquet = models.FileField(
+        upload_to=parquet_upload_to, storage=region_storage, max_length=300, blank=True
+    )
+    dataset_sha256 = models.CharField(max_length=64, blank=True)
+    dataset_prepared_at = models.DateTimeField(null=True, blank=True)
+    dataset_error = models.CharField(max_length=300, blank=True)
+    # What the provider declares for answers that cannot be differenced (licensing.privacy):
+    # the mode, the privacy unit, contribution bounds, clamps and public key sets.
+    privacy = models.JSONField(_("privacy declaration"), default=dict, blank=True)
+    # Privacy loss spent on this version across all its licences (its cap is declared).
+    privacy_epsilon_spent = models.DecimalField(max_digits=12, decimal_places=6, default=0)
     # Declarations (the legal stage checks them).
     lawful_basis = models.TextField(_("data rights and lawful basis"), blank=True)
     rights_confirmed = models.BooleanField(
@@ -334,6 +385,9 @@ OFFER_TERM_FIELDS = (
     "term_months",
     "territories",
     "queries_per_month",
+    "dp_epsilon_budget",
+    "dp_epsilon_per_query",
+    "dp_delta_per_query",
     "governing_law",
     "dispute_forum",
     "audit_rights",
@@ -412,6 +466,23 @@ class Offer(models.Model):
     approval_mode = models.CharField(
         _("approval"), max_length=10, choices=ApprovalMode.choices, default="manual"
     )
+    # The privacy budget a licence under this offer gets, per licence period (docs/domain.md,
+    # "Answers that cannot be differenced").
+    dp_epsilon_budget = models.DecimalField(
+        _("privacy budget per licence period (ε)"),
+        max_digits=8,
+        decimal_places=3,
+        default=Decimal("10"),
+    )
+    dp_epsilon_per_query = models.DecimalField(
+        _("privacy cost of one query (ε)"),
+        max_digits=8,
+        decimal_places=3,
+        default=Decimal("0.5"),
+    )
+    dp_delta_per_query = models.FloatField(
+        _("δ of one query (groups without public keys)"), default=1e-7
+    )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -422,6 +493,13 @@ class Offer(models.Model):
         ordering = ["product", "price", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(price__gte=0), name="catalogue_offer_price_gte_0"),
+            models.CheckConstraint(
+                condition=Q(dp_epsilon_per_query__gt=0)
+                & Q(dp_epsilon_budget__gte=models.F("dp_epsilon_per_query"))
+                & Q(dp_delta_per_query__gt=0)
+                & Q(dp_delta_per_query__lt=0.001),
+                name="catalogue_offer_privacy_budget_valid",
+            ),
             models.CheckConstraint(
                 condition=Q(breach_notice_hours__gte=1) & Q(breach_notice_hours__lte=72),
                 name="catalogue_offer_breach_notice_le_72h",

@@ -81,9 +81,20 @@ def offer_terms(offer: Offer) -> dict[str, Any]:
         ),
     }
     for name in OFFER_TERM_FIELDS:
-        terms[name] = getattr(offer, name)
+        value = getattr(offer, name)
+        # Decimals as text, as the price: the terms are JSON and are hashed.
+        terms[name] = str(value) if isinstance(value, Decimal) else value
     terms["territories"] = sorted(offer.territories)
     return terms
+
+
+def sample_preview(version: ProductVersion | None) -> dict | None:
+    """The header and first rows of a version's sample, as stored at upload (formulas
+    neutralised); the web process never reads the file back from its data region."""
+    if version is None or not version.sample_preview:
+        return None
+    header, *rows = version.sample_preview
+    return {"header": header, "rows": rows}
 
 
 def version_visible(

@@ -19,18 +19,23 @@ from catalogue.models import (
     OFFER_FIELDS,
     Category,
     DataProduct,
+    DatasetState,
     Offer,
     ProductVersion,
     Purpose,
     VersionAttachment,
 )
+from catalogue.privacy import DeclarationError, parse_declaration
 from catalogue.selectors import offer_terms
 from kernel.exceptions import Conflict, InvalidInput, PermissionDenied
 from kernel.ledger.services import audit_record
-from kernel.storage import stage_file
+from kernel.outbox.services import enqueue
+from kernel.regions import region_for
+from kernel.storage import delete_unreferenced_on_commit, stage_file
 from kernel.tabular.schema import (
     CsvValidationError,
     SchemaError,
+    neutralise_rows,
     validate_csv,
     validate_schema,
 )
@@ -97,6 +102,28 @@ VERSION = StateMachine(
     action_prefix="catalogue.version",
 )
 
+D = DatasetState
+# The dataset prepared for the query engine, once per approved version, in its region.
+DATASET_TRANSITIONS: dict[str, dict[str, str]] = {
+    D.ABSENT: {D.QUEUED: "queue"},
+    D.QUEUED: {D.PREPARING: "start", D.FAILED: "fail"},
+    D.PREPARING: {D.READY: "finish", D.FAILED: "fail"},
+    D.READY: {D.QUEUED: "queue"},  # prepared again (e.g. after the engine changed)
+    D.FAILED: {D.QUEUED: "queue"},
+}
+DATASET_OPERATIONS: dict[str, set[str]] = {
+    "query": {D.READY},  # answers come only from a prepared dataset
+}
+DATASET = StateMachine(
+    model=ProductVersion,
+    field="dataset_state",
+    transitions=DATASET_TRANSITIONS,
+    operations=DATASET_OPERATIONS,
+    noun=gettext_lazy("dataset"),
+    action_prefix="catalogue.dataset",
+)
+PREPARE_DATASET_TASK = "data.prepare_dataset"
+
 PRODUCT_FIELDS = {"title", "summary", "category", "tags", "origin_jurisdiction"}
 VERSION_FIELDS = {
     "description",
@@ -114,6 +141,7 @@ VERSION_FIELDS = {
     "exporter_ciio",
     "important_data_notification",
     "free_trade_zone",
+    "privacy",
     "change_note",
 }
 # Copied into a new version; the files are shared until the provider uploads new ones
@@ -121,12 +149,14 @@ VERSION_FIELDS = {
 COPIED_VERSION_FIELDS = VERSION_FIELDS - {"change_note"} | {
     "sample",
     "sample_rows",
+    "sample_preview",
     "dataset",
     "dataset_rows",
     "dataset_bytes",
     "sensitivity",
 }
 SENSITIVITY_ORDER = ["non_personal", "personal", "sensitive_personal"]
+PREVIEW_ROWS = 10  # sample rows shown on the product page
 
 
 # --- guards -------------------------------------------------------------------------------
@@ -297,6 +327,8 @@ def version_update(*, version: ProductVersion, actor: User, **fields: Any) -> Pr
                 field="data_categories",
             )
         fields["data_categories"] = categories
+    if "privacy" in fields:
+        fields["privacy"] = _clean_privacy(version, fields)
     if "min_group_size" in fields and not (2 <= int(fields["min_group_size"]) <= 10000):
         raise InvalidInput(_("k must be between 2 and 10,000."), field="min_group_size")
     for choice_field, choices in (
@@ -322,9 +354,16 @@ def version_update(*, version: ProductVersion, actor: User, **fields: Any) -> Pr
             update.append("sensitivity")
         if schema_changed and (version.sample or version.dataset):
             # Files checked against the old schema no longer prove anything: upload again.
-            version.sample, version.sample_rows = "", 0
+            version.sample, version.sample_rows, version.sample_preview = "", 0, []
             version.dataset, version.dataset_rows, version.dataset_bytes = "", 0, 0
-            update += ["sample", "sample_rows", "dataset", "dataset_rows", "dataset_bytes"]
+            update += [
+                "sample",
+                "sample_rows",
+                "sample_preview",
+                "dataset",
+                "dataset_rows",
+                "dataset_bytes",
+            ]
         version.save(update_fields=update)
         audit_record(
             action="catalogue.version.updated",
@@ -334,6 +373,21 @@ def version_update(*, version: ProductVersion, actor: User, **fields: Any) -> Pr
             after={"fields": sorted(fields)},
         )
     return version
+
+
+def _clean_privacy(version: ProductVersion, fields: dict[str, Any]) -> dict:
+    """The declaration, checked against the schema and categories being saved with it."""
+    schema = fields.get("schema", version.schema) or {}
+    categories = fields.get("data_categories", version.data_categories) or []
+    try:
+        return parse_declaration(
+            fields["privacy"], list(schema.get("fields", [])), categories
+        ).as_dict()
+    except DeclarationError as exc:
+        raise InvalidInput(
+            _("The privacy declaration is not valid: %(problems)s") % {"problems": exc},
+            field="privacy",
+        ) from exc
 
 
 def _store_csv(
@@ -358,7 +412,9 @@ def _store_csv(
         raise InvalidInput(_("Upload a .csv file."), field=kind)
     upload.seek(0)
     try:
-        report = validate_csv(upload, version.schema or {}, max_rows=max_rows)
+        report = validate_csv(
+            upload, version.schema or {}, max_rows=max_rows, preview_rows=PREVIEW_ROWS
+        )
     except CsvValidationError as exc:
         raise InvalidInput(str(exc), field=kind) from exc
     upload.seek(0)
@@ -373,6 +429,11 @@ def _store_csv(
             getattr(version, kind).name = staged.final
             setattr(version, f"{kind}_rows", report.rows)
             update = [kind, f"{kind}_rows", "updated_at"]
+            if kind == "sample":
+                # What the product page and the reviewers see of the sample: stored now, so
+                # the web process never reads the file back from its data region.
+                version.sample_preview = [report.header, *neutralise_rows(report.preview)]
+                update.append("sample_preview")
             if kind == "dataset":
                 version.dataset_bytes = upload.size or 0
                 update.append("dataset_bytes")
@@ -475,6 +536,10 @@ def version_readiness_problems(version: ProductVersion) -> list[str]:
         problems.append(_("Upload a sample CSV."))
     if version.delivery_mode == ProductVersion.DeliveryMode.QUERY_API and not version.dataset:
         problems.append(_("Upload the processed dataset behind the query service."))
+    if version.dataset and not version.privacy:
+        problems.append(
+            _("Declare how answers are protected (privacy: differential privacy, or exact).")
+        )
     if not version.lawful_basis.strip():
         problems.append(_("Declare your data rights and lawful basis."))
     if not version.rights_confirmed:
@@ -669,7 +734,89 @@ def product_list_version(*, version: ProductVersion, actor: User | None) -> Data
                 after={"status": product.status, **detail_after},
             )
         product_refresh_search_vector(product=product)
+        if version.dataset and DATASET.allows(version.dataset_state, D.QUEUED, "queue"):
+            version_dataset_queue(version=version, actor=actor)
     return product
+
+
+def version_dataset_queue(*, version: ProductVersion, actor: User | None) -> ProductVersion:
+    """An approved version's dataset goes to its data region to be prepared for queries
+    (once; a failed or outdated preparation is queued again the same way)."""
+    with transaction.atomic():
+        version = _locked_version(version)
+        version = transition(
+            version,
+            machine=DATASET,
+            to=D.QUEUED,
+            via="queue",
+            actor=actor,
+            organization=version.product.provider,
+            changes={"dataset_error": ""},
+            after={"region": region_for(version.product.origin_jurisdiction).code},
+        )
+        enqueue(
+            PREPARE_DATASET_TASK,
+            kwargs={"version_id": version.pk},
+            queue=region_for(version.product.origin_jurisdiction).queue,
+            subject=version,
+        )
+    return version
+
+
+def version_dataset_start(*, version: ProductVersion) -> ProductVersion:
+    """The region's worker starts preparing the dataset."""
+    with transaction.atomic():
+        version = _locked_version(version)
+        return transition(
+            version,
+            machine=DATASET,
+            to=D.PREPARING,
+            via="start",
+            organization=version.product.provider,
+            after={"region": region_for(version.product.origin_jurisdiction).code},
+        )
+
+
+def version_dataset_ready(
+    *, version: ProductVersion, parquet_name: str, rows: int, sha256: str, region: str
+) -> ProductVersion:
+    """The dataset is prepared: its Parquet file, row count and content hash are recorded
+    (on the version and in the ledger)."""
+    with transaction.atomic():
+        version = _locked_version(version)
+        replacing = version.dataset_parquet.name
+        version = transition(
+            version,
+            machine=DATASET,
+            to=D.READY,
+            via="finish",
+            organization=version.product.provider,
+            changes={
+                "dataset_parquet": parquet_name,
+                "dataset_sha256": sha256,
+                "dataset_prepared_at": timezone.now(),
+                "dataset_error": "",
+            },
+            after={"rows": rows, "sha256": sha256, "region": region},
+        )
+        if replacing and replacing != parquet_name:
+            delete_unreferenced_on_commit(version.dataset_parquet.storage, replacing)
+    return version
+
+
+def version_dataset_failed(*, version: ProductVersion, error: str) -> ProductVersion:
+    """Preparation failed: the reason is kept for the provider and the operators."""
+    with transaction.atomic():
+        version = _locked_version(version)
+        return transition(
+            version,
+            machine=DATASET,
+            to=D.FAILED,
+            via="fail",
+            organization=version.product.provider,
+            changes={"dataset_error": error[:300]},
+            after={"error": error[:300]},
+        )
 
 
 def product_delist(*, product: DataProduct, actor: User, reason: str) -> DataProduct:
@@ -789,7 +936,38 @@ def _clean_offer(fields: dict[str, Any]) -> dict[str, Any]:
         raise InvalidInput(_("Choose SIAC, CIETAC or AIAC."), field="dispute_forum")
     if "audit_rights" in fields and not str(fields["audit_rights"]).strip():
         raise InvalidInput(_("State the audit and inspection rights."), field="audit_rights")
+    for name in ("dp_epsilon_budget", "dp_epsilon_per_query"):
+        if name in fields:
+            fields[name] = _epsilon(fields[name], name)
+    if "dp_delta_per_query" in fields:
+        try:
+            delta = float(fields["dp_delta_per_query"])
+        except (TypeError, ValueError):
+            delta = -1.0
+        if not 0 < delta < 0.001:
+            raise InvalidInput(
+                _("δ must be above 0 and below 0.001 (one in a thousand)."),
+                field="dp_delta_per_query",
+            )
+        fields["dp_delta_per_query"] = delta
     return fields
+
+
+def _epsilon(value: Any, field: str) -> Decimal:
+    try:
+        epsilon = Decimal(str(value))
+    except (ArithmeticError, ValueError):
+        epsilon = Decimal(-1)
+    if not epsilon.is_finite() or not Decimal("0.001") <= epsilon <= Decimal("10000"):
+        raise InvalidInput(_("ε must be a number between 0.001 and 10000."), field=field)
+    return epsilon.quantize(Decimal("0.001"))
+
+
+def _check_offer_budget(offer: Offer) -> None:
+    if offer.dp_epsilon_budget < offer.dp_epsilon_per_query:
+        raise InvalidInput(
+            _("The privacy budget must cover at least one query."), field="dp_epsilon_budget"
+        )
 
 
 def offer_create(
@@ -813,7 +991,9 @@ def offer_create(
         )
         if product.offers.filter(name=fields["name"]).exists():
             raise Conflict(_("An offer with this name already exists."), field="name")
-        offer = Offer.objects.create(product=product, **fields)
+        offer = Offer(product=product, **fields)
+        _check_offer_budget(offer)
+        offer.save()
         offer.purposes.set(purposes)
         audit_record(
             action="catalogue.offer.created",
@@ -852,6 +1032,7 @@ def offer_update(
         before = _offer_state(offer)
         for name, value in fields.items():
             setattr(offer, name, value)
+        _check_offer_budget(offer)
         offer.save(update_fields=[*fields, "updated_at"])
         if purposes is not None:
             purposes = list(purposes)

@@ -241,6 +241,8 @@ class CheckRun(models.Model):
     summary = models.CharField(max_length=300, blank=True)
     attempt = models.PositiveSmallIntegerField(default=1)
     duration_ms = models.PositiveIntegerField(default=0)
+    # The data region whose worker ran it ("" for the central workers or in-process).
+    region = models.CharField(max_length=16, blank=True)
     finished_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

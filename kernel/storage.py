@@ -143,36 +143,50 @@ class CleanupReport:
         return dict(self.__dict__)
 
 
+def _scanned_places(storage: Storage) -> list[tuple[Storage, Path, str, list[str]]]:
+    """(storage, root, name prefix, top folders) for every place uploads are stored: the
+    default storage's upload folders, and each data region's root (``kernel.regions``)."""
+    from kernel.regions import regions, storage_for
+
+    places = []
+    if hasattr(storage, "location"):
+        places.append((storage, Path(storage.location), "", sorted(upload_roots())))
+    for code in regions():
+        region_store = storage_for(code)
+        if hasattr(region_store, "location"):
+            places.append((region_store, Path(region_store.location), f"{code}/", [""]))
+    return places
+
+
 def storage_cleanup(*, grace_seconds: int | None = None, storage: Storage = default_storage):
     """Finishes interrupted moves and deletes what a crash left, older than the grace."""
     grace = settings.UPLOAD_CLEANUP_GRACE_SECONDS if grace_seconds is None else grace_seconds
     cutoff = time.time() - grace
     referenced = referenced_names()
     report = CleanupReport()
-    root = Path(storage.location) if hasattr(storage, "location") else None
-    if root is None:
-        return report
-    for top in sorted(upload_roots()):
-        base = root / top
-        if not base.is_dir():
-            continue
-        for path in base.rglob("*"):
-            if not path.is_file():
+    for place, root, prefix, tops in _scanned_places(storage):
+        for top in tops:
+            base = root / top if top else root
+            if not base.is_dir():
                 continue
-            name = path.relative_to(root).as_posix()
-            if name.endswith(PART):
-                final = name[: -len(PART)]
-                if final in referenced and not storage.exists(final):
-                    _move(storage, name, final)
-                    report.moves_finished += 1
-                    log.warning("finished an interrupted upload: %s", final)
-                elif path.stat().st_mtime < cutoff:
+            for path in base.rglob("*"):
+                if not path.is_file():
+                    continue
+                local = path.relative_to(root).as_posix()
+                name = prefix + local
+                if local.endswith(PART):
+                    final = name[: -len(PART)]
+                    if final in referenced and not place.exists(final[len(prefix) :]):
+                        _move(place, local, local[: -len(PART)])
+                        report.moves_finished += 1
+                        log.warning("finished an interrupted upload: %s", final)
+                    elif path.stat().st_mtime < cutoff:
+                        path.unlink(missing_ok=True)
+                        report.parts_deleted += 1
+                elif name not in referenced and path.stat().st_mtime < cutoff:
                     path.unlink(missing_ok=True)
-                    report.parts_deleted += 1
-            elif name not in referenced and path.stat().st_mtime < cutoff:
-                path.unlink(missing_ok=True)
-                report.orphans_deleted += 1
-                log.warning("deleted a stored file no row refers to: %s", name)
+                    report.orphans_deleted += 1
+                    log.warning("deleted a stored file no row refers to: %s", name)
     temp_dir = settings.FILE_UPLOAD_TEMP_DIR
     if temp_dir and Path(temp_dir).is_dir():
         for path in Path(temp_dir).iterdir():

@@ -173,7 +173,7 @@ def transition(
             actor=actor,
             organization=organization,
             obj=obj,
-            before={name: current, **(before or {})},
-            after={name: to, **(after or {})},
+            before={**(before or {}), name: current},
+            after={**(after or {}), name: to},
         )
     return obj

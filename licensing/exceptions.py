@@ -34,3 +34,16 @@ class QuotaExceeded(DomainError):
     def __init__(self, message: str, *, resets_at: datetime):
         super().__init__(message)
         self.resets_at = resets_at
+
+
+class PrivacyBudgetExhausted(DomainError):
+    """A privacy budget is spent (the licence period's, or the product's cap): distinct from
+    the monthly query quota. ``renews_at`` says when it renews (None: a new version)."""
+
+    status_code = 429
+    code = "privacy_budget_exhausted"
+
+    def __init__(self, message: str, *, renews_at: datetime | None, scope: str):
+        super().__init__(message)
+        self.renews_at = renews_at
+        self.scope = scope

@@ -1,5 +1,7 @@
 """Licence requests, licences, metered usage and the object permissions licences grant."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -217,6 +219,15 @@ class Licence(models.Model):
         related_name="+",
     )
     suspension_reason = models.TextField(blank=True)
+    # The privacy budget of this licence period (from the offer's terms) and what is spent.
+    privacy_epsilon_budget = models.DecimalField(
+        max_digits=8, decimal_places=3, default=Decimal("10")
+    )
+    privacy_epsilon_per_query = models.DecimalField(
+        max_digits=8, decimal_places=3, default=Decimal("0.5")
+    )
+    privacy_delta_per_query = models.FloatField(default=1e-7)
+    privacy_epsilon_spent = models.DecimalField(max_digits=12, decimal_places=6, default=0)
 
     objects = LicenceQuerySet.as_manager()
 
@@ -251,6 +262,49 @@ class Licence(models.Model):
         )
 
 
+class QueryAnswer(models.Model):
+    """An answer already released for a version: an identical normalised query (of any
+    licensee) gets it again, without touching the data and without spending privacy."""
+
+    version = models.ForeignKey(
+        "catalogue.ProductVersion", on_delete=models.CASCADE, related_name="answers"
+    )
+    fingerprint = models.CharField(max_length=64)
+    kind = models.CharField(max_length=10)  # query, report or extract
+    private = models.BooleanField(default=False)  # a differentially private release
+    answer = models.JSONField()
+    epsilon = models.DecimalField(max_digits=12, decimal_places=6, default=0)
+    delta = models.FloatField(default=0)
+    region = models.CharField(max_length=16, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "fingerprint"], name="licensing_one_answer_per_query"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} answer {self.fingerprint[:8]} of {self.version_id}"
+
+
+class PrivacyReservation(models.Model):
+    """A query's privacy cost, debited before it runs and refunded if it fails; the row goes
+    when the query is done (a stale one is refunded by the sweeper)."""
+
+    licence = models.ForeignKey(Licence, on_delete=models.CASCADE, related_name="+")
+    version = models.ForeignKey(
+        "catalogue.ProductVersion", on_delete=models.CASCADE, related_name="+"
+    )
+    licence_epsilon = models.DecimalField(max_digits=12, decimal_places=6, default=0)
+    product_epsilon = models.DecimalField(max_digits=12, decimal_places=6, default=0)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"ε {self.product_epsilon} on version {self.version_id}"
+
+
 class UsageRecord(models.Model):
     class Kind(models.TextChoices):
         QUERY = "query", _("Query")
@@ -279,6 +333,11 @@ class UsageRecord(models.Model):
     units = models.PositiveIntegerField(default=1)
     groups_returned = models.PositiveIntegerField(default=0)
     groups_suppressed = models.PositiveIntegerField(default=0)
+    # Which data region answered, whether from an answer already released, and the
+    # privacy it cost.
+    region = models.CharField(max_length=16, blank=True)
+    cached = models.BooleanField(default=False)
+    epsilon = models.DecimalField(max_digits=12, decimal_places=6, default=0)
     detail = models.JSONField(default=dict, blank=True)
 
     class Meta:

@@ -40,27 +40,20 @@ import math
 import re
 from dataclasses import asdict, dataclass, field
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
-from django.db import connection
-
-from catalogue.models import ProductVersion
 from kernel.tabular.schema import parse_cell
-from licensing.datasets import DatasetUnavailable, ensure_dataset_table
 
 __all__ = [
     "DEFAULT_LIMIT",
     "MAX_LIMIT",
     "Aggregate",
-    "DatasetUnavailable",
     "Filter",
     "Ordering",
     "Query",
     "QueryError",
     "QueryResult",
     "parse_query",
-    "run_query",
 ]
 
 TOP_LEVEL_KEYS = ("group_by", "aggregates", "filters", "order_by", "limit")
@@ -437,178 +430,4 @@ def _parse_limit(value: Any) -> int:
         return DEFAULT_LIMIT
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_LIMIT:
         raise QueryError(f"must be a whole number from 1 to {MAX_LIMIT:,}", path="limit")
-    return value
-
-
-# --- compilation and execution ------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Compiled:
-    sql: str
-    params: list
-    stats_sql: str
-    stats_params: list
-
-
-def _compile(query: Query, table: str, k: int, types: dict[str, str]) -> _Compiled:
-    """Two statements: the visible groups, and the counts over every group.
-
-    Output columns get fixed internal aliases (g0.., a0..): user-chosen names never reach
-    the SQL, and PostgreSQL's 63-character identifier limit cannot make two collide.
-    """
-    qn = connection.ops.quote_name
-    postgres = connection.vendor == "postgresql"
-
-    select: list[str] = []
-    select_params: list = []
-    for i, key in enumerate(query.group_by):
-        select.append(f"{qn(key)} AS {qn(f'g{i}')}")
-    for j, agg in enumerate(query.aggregates):
-        if agg.column is None:
-            expr = "COUNT(*)"
-        else:
-            col = qn(agg.column)
-            # Computed only over at least k values: one filled-in cell is not published.
-            expr = f"CASE WHEN COUNT({col}) >= %s THEN {agg.fn.upper()}({col}) END"
-            select_params.append(k)
-        select.append(f"{expr} AS {qn(f'a{j}')}")
-
-    where: list[str] = []
-    where_params: list = []
-    for flt in query.filters:
-        col = qn(flt.column)
-        params = [_db_param(types[flt.column], v) for v in flt.values]
-        if flt.op == "eq":
-            where.append(f"{col} = %s")
-        elif flt.op == "in":
-            where.append(f"{col} IN ({', '.join(['%s'] * len(params))})")
-        else:
-            where.append(f"{col} BETWEEN %s AND %s")
-        where_params += params
-    where_sql = f" WHERE {' AND '.join(where)}" if where else ""
-    source = f"FROM {qn(table)}{where_sql}"
-    group_sql = (
-        f" GROUP BY {', '.join(qn(key) for key in query.group_by)}" if query.group_by else ""
-    )
-
-    if query.group_by:
-        aliases = {key: qn(f"g{i}") for i, key in enumerate(query.group_by)}
-        aliases.update({agg.name: qn(f"a{j}") for j, agg in enumerate(query.aggregates)})
-        order: list[str] = []
-        ordered = set()
-        explicit = [(o.name, o.descending) for o in query.order_by]
-        # Group keys last, as tie-breakers: the order is total, so results are repeatable.
-        implicit = [(key, False) for key in query.group_by]
-        for name, descending in [*explicit, *implicit]:
-            if name in ordered:
-                continue
-            ordered.add(name)
-            if name in query.group_by and types[name] == "string" and postgres:
-                # Byte order, as on SQLite, rather than the database's locale collation.
-                expr = f'{qn(name)} COLLATE "C"'
-            else:
-                expr = aliases[name]
-            order.append(f"{expr} {'DESC' if descending else 'ASC'} NULLS LAST")
-        sql = (
-            f"SELECT {', '.join(select)} {source}{group_sql} "
-            f"HAVING COUNT(*) >= %s ORDER BY {', '.join(order)} LIMIT %s"
-        )
-        params = [*select_params, *where_params, k, query.limit]
-    else:
-        # The whole filtered set is one group. (HAVING without GROUP BY needs SQLite 3.39.)
-        outer = ", ".join(qn(f"a{j}") for j in range(len(query.aggregates)))
-        sql = (
-            f"SELECT {outer} FROM (SELECT {', '.join(select)}, COUNT(*) AS {qn('__n')} "  # noqa: S608 -- validated, quoted schema identifiers and fixed aliases only; values are parameters
-            f"{source}) {qn('s')} WHERE {qn('__n')} >= %s"
-        )
-        params = [*select_params, *where_params, k]
-
-    n = qn("n")
-    stats_sql = (
-        f"SELECT COALESCE(SUM(CASE WHEN {n} >= %s THEN 1 ELSE 0 END), 0), "  # noqa: S608 -- validated, quoted schema identifiers and fixed aliases only; values are parameters
-        f"COALESCE(SUM(CASE WHEN {n} > 0 AND {n} < %s THEN 1 ELSE 0 END), 0), "
-        f"COALESCE(SUM(CASE WHEN {n} > 0 AND {n} < %s THEN {n} ELSE 0 END), 0), "
-        f"COALESCE(SUM({n}), 0) "
-        f"FROM (SELECT COUNT(*) AS {n} {source}{group_sql}) {qn('s')}"
-    )
-    return _Compiled(sql, params, stats_sql, [k, k, k, *where_params])
-
-
-def _db_param(ftype: str, value: Any) -> Any:
-    if ftype == "date":
-        return connection.ops.adapt_datefield_value(value)
-    return value
-
-
-def run_query(version: ProductVersion, spec: Any) -> QueryResult:
-    """Answers a query document (or a parsed ``Query``) over the version's dataset.
-
-    Raises ``QueryError`` for an invalid query (before touching the dataset) and
-    ``DatasetUnavailable`` when the version has no loadable dataset.
-    """
-    query = spec if isinstance(spec, Query) else parse_query(spec, version.schema or {})
-    k = max(2, int(version.min_group_size))
-    types = {f["name"]: f["type"] for f in version.schema_fields()}
-    table = ensure_dataset_table(version)
-    compiled = _compile(query, table, k, types)
-    with connection.cursor() as cursor:
-        cursor.execute(compiled.sql, compiled.params)
-        raw_rows = cursor.fetchall()
-        cursor.execute(compiled.stats_sql, compiled.stats_params)
-        visible, suppressed, suppressed_rows, matched = (int(v) for v in cursor.fetchone())
-
-    kinds = [types[key] for key in query.group_by] + [
-        _output_kind(a, types) for a in query.aggregates
-    ]
-    rows = [
-        [_json_value(kind, value) for kind, value in zip(kinds, row, strict=True)]
-        for row in raw_rows
-    ]
-    first_aggregate = len(query.group_by)
-    cells_suppressed = sum(
-        1
-        for row in rows
-        for agg, value in zip(query.aggregates, row[first_aggregate:], strict=True)
-        if agg.column is not None and value is None
-    )
-    # The buyer can subtract the visible groups' counts from rows_matched: give it only when
-    # neither it nor that difference is a small figure.
-    discloses = matched >= k and (suppressed_rows == 0 or suppressed_rows >= k)
-    return QueryResult(
-        columns=query.columns,
-        rows=rows,
-        groups_returned=len(rows),
-        groups_suppressed=suppressed,
-        min_group_size=k,
-        rows_matched=matched if discloses else None,
-        truncated=visible > len(rows),
-        cells_suppressed=cells_suppressed,
-        query=query.as_dict(),
-    )
-
-
-def _output_kind(agg: Aggregate, types: dict[str, str]) -> str:
-    if agg.fn == "count":
-        return "integer"
-    if agg.fn == "avg":
-        return "number"
-    return types[agg.column]  # sum keeps integer/number; min/max keep integer/number/date
-
-
-def _json_value(kind: str, value: Any) -> Any:
-    """A database value as JSON: whole numbers as int, others rounded, dates ISO."""
-    if value is None:
-        return None
-    if kind == "integer":
-        return int(value)
-    if kind == "number":
-        number = round(float(value), DECIMAL_PLACES)
-        return number + 0.0  # no "-0.0"
-    if kind == "date":
-        return value.isoformat() if isinstance(value, date) else str(value)
-    if kind == "boolean":
-        return bool(value)
-    if isinstance(value, Decimal):
-        return str(value)
     return value

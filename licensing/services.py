@@ -6,12 +6,13 @@ Only these services grant or revoke the `use_product` object permission.
 import calendar
 import hashlib
 import json
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import F, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,8 +22,9 @@ from guardian.shortcuts import assign_perm, remove_perm
 from accounts.models import ApiToken, Membership, Organization, User
 from catalogue import services as catalogue_services
 from catalogue.models import DataProduct, Offer, ProductVersion
+from catalogue.privacy import Declaration, DeclarationError, parse_declaration
 from catalogue.selectors import offer_terms
-from catalogue.services import PRODUCT
+from catalogue.services import DATASET, PRODUCT
 from compliance import selectors as review_selectors
 from compliance.checks.legal import evidence_valid
 from compliance.rules.facts import transfer_facts
@@ -42,11 +44,21 @@ from licensing.exceptions import (
     AccessRefused,
     LicenceSuspended,
     NoLiveLicence,
+    PrivacyBudgetExhausted,
     ProductSuspended,
     QuotaExceeded,
 )
-from licensing.models import Licence, LicenceRequest, RequestEvidence, UsageRecord
-from licensing.query import run_query
+from licensing.models import (
+    Licence,
+    LicenceRequest,
+    PrivacyReservation,
+    QueryAnswer,
+    RequestEvidence,
+    UsageRecord,
+)
+from licensing.privacy import check_private_query, plan
+from licensing.query import Query, parse_query
+from licensing.regional import DatasetNotReady, answer_in_region
 from licensing.selectors import month_window
 
 R = LicenceRequest.Status
@@ -543,6 +555,20 @@ def _policy(licence: Licence) -> dict:
     )
 
 
+def _privacy_terms(terms: dict, offer: Offer) -> dict[str, Any]:
+    """A licence period's privacy budget, as its accepted terms state it (terms accepted
+    before budgets existed get the offer's)."""
+    return {
+        "privacy_epsilon_budget": Decimal(
+            str(terms.get("dp_epsilon_budget", offer.dp_epsilon_budget))
+        ),
+        "privacy_epsilon_per_query": Decimal(
+            str(terms.get("dp_epsilon_per_query", offer.dp_epsilon_per_query))
+        ),
+        "privacy_delta_per_query": float(terms.get("dp_delta_per_query", offer.dp_delta_per_query)),
+    }
+
+
 def licence_grant(*, request: LicenceRequest, actor: User | None) -> Licence:
     """The licence, its terms snapshot and ODRL policy, and the buyer group's permission."""
     product = request.product
@@ -566,6 +592,7 @@ def licence_grant(*, request: LicenceRequest, actor: User | None) -> Licence:
             assessment=request.assessment,
             evidence=_version_evidence(request) if request.assessment else [],
             policy={},
+            **_privacy_terms(request.accepted_terms, request.offer),
         )
         licence.policy = _policy(licence)
         licence.save(update_fields=["policy"])
@@ -804,6 +831,9 @@ def licence_renew(*, licence: Licence, user: User) -> Licence:
             evidence=licence.evidence,
             policy={},
             renewed_from=licence,
+            privacy_epsilon_budget=licence.privacy_epsilon_budget,
+            privacy_epsilon_per_query=licence.privacy_epsilon_per_query,
+            privacy_delta_per_query=licence.privacy_delta_per_query,
         )
         renewed.policy = _policy(renewed)
         renewed.save(update_fields=["policy"])
@@ -905,52 +935,156 @@ def access_authorise(
     return licence
 
 
-def access_meter(
-    *,
-    licence: Licence,
-    user: User,
-    token: ApiToken | None,
-    kind: str,
-    purpose: str,
-    jurisdiction: str,
-    run,
-    detail: dict | None = None,
-):
-    """Runs one access under the monthly quota and records it (usage + audit ledger).
+def _fingerprint(version: ProductVersion, kind: str, query: dict) -> str:
+    """The identity of a normalised query on a version: the same answer is released again."""
+    payload = json.dumps({"version": version.pk, "kind": kind, "query": query}, sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()
 
-    The licence row is locked while the quota is counted, so concurrent calls cannot
-    overrun it. `run()` returns (result, groups_returned, groups_suppressed).
-    """
+
+def _require_prepared(version: ProductVersion) -> None:
+    """Answers come only from a dataset prepared in its region (503 with a retry hint)."""
+    if not DATASET.permits(version, "query"):
+        raise DatasetNotReady(
+            _(
+                "This product's data is being prepared for queries in its data region "
+                "(%(state)s); try again shortly."
+            )
+            % {"state": version.get_dataset_state_display().lower()}
+        )
+
+
+def _declaration(version: ProductVersion):
+    """How the version's answers are protected. A version listed before declarations
+    existed is answered exactly only if it holds no personal data."""
+    if not version.privacy:
+        if version.has_personal_data:
+            raise DatasetNotReady(
+                _("This product's privacy declaration is missing; the exchange has been told.")
+            )
+        return Declaration(mode="exact")
+    try:
+        return parse_declaration(version.privacy, version.schema_fields(), version.data_categories)
+    except DeclarationError:
+        raise DatasetNotReady(
+            _("This product's privacy declaration is not valid; the exchange has been told.")
+        ) from None
+
+
+def _budget_state(licence: Licence | None, version: ProductVersion, declaration) -> dict:
+    """What is left of the privacy budgets, as every private answer reports it."""
+    if not declaration.is_private:
+        return {"protected": False}
+    state: dict[str, Any] = {
+        "protected": True,
+        "product": {
+            "epsilon_cap": str(declaration.epsilon_cap),
+            "epsilon_spent": str(version.privacy_epsilon_spent.normalize()),
+            "epsilon_remaining": str(
+                max(Decimal(0), declaration.epsilon_cap - version.privacy_epsilon_spent).normalize()
+            ),
+        },
+    }
+    if licence is not None:
+        state["licence"] = {
+            "epsilon_budget": str(licence.privacy_epsilon_budget.normalize()),
+            "epsilon_spent": str(licence.privacy_epsilon_spent.normalize()),
+            "epsilon_remaining": str(
+                max(
+                    Decimal(0), licence.privacy_epsilon_budget - licence.privacy_epsilon_spent
+                ).normalize()
+            ),
+            "epsilon_per_query": str(licence.privacy_epsilon_per_query.normalize()),
+            "renews_at": licence.ends_at.isoformat() if licence.ends_at else None,
+        }
+    return state
+
+
+def _quota_check(licence: Licence, now: datetime) -> None:
+    """Under the licence row's lock: this month's accesses, and those running, against the
+    monthly quota."""
+    if licence.queries_per_month is None:
+        return
+    start, end = month_window(timezone.localtime(now))
+    used = UsageRecord.objects.filter(licence=licence, occurred_at__gte=start).count()
+    running = PrivacyReservation.objects.filter(licence=licence).count()
+    if used + running >= licence.queries_per_month:
+        raise QuotaExceeded(
+            _("Monthly quota of %(n)s used up; it resets at %(when)s.")
+            % {"n": licence.queries_per_month, "when": end.isoformat()},
+            resets_at=end,
+        )
+
+
+def _reserve(
+    *, licence: Licence, version: ProductVersion, epsilon: Decimal, charge_licence: bool, cap
+) -> PrivacyReservation:
+    """The short locked step before a query runs: quota and budgets checked, the cost
+    debited from the product's cap (and from the licence, for its own queries), and a
+    reservation left so that a failure refunds it. No lock is held while the query runs."""
+    on_licence = epsilon if charge_licence else Decimal(0)
     with transaction.atomic():
         licence = Licence.objects.select_for_update().get(pk=licence.pk)
         if not licence.is_live():
             raise NoLiveLicence(_("Not found."))
-        now = timezone.now()
-        start, end = month_window(timezone.localtime(now))
-        if licence.queries_per_month is not None:
-            used = UsageRecord.objects.filter(licence=licence, occurred_at__gte=start).count()
-            if used >= licence.queries_per_month:
-                raise QuotaExceeded(
-                    _("Monthly quota of %(n)s used up; it resets at %(when)s.")
-                    % {"n": licence.queries_per_month, "when": end.isoformat()},
-                    resets_at=end,
+        _quota_check(licence, timezone.now())
+        version = ProductVersion.objects.select_for_update().get(pk=version.pk)
+        if (
+            on_licence
+            and licence.privacy_epsilon_spent + on_licence > licence.privacy_epsilon_budget
+        ):
+            raise PrivacyBudgetExhausted(
+                _(
+                    "This licence's privacy budget for its period is spent (ε %(spent)s of "
+                    "%(budget)s); it renews with the next licence period%(when)s. Queries "
+                    "already answered can be asked again at no cost."
                 )
-        result, groups, suppressed = run()
-        record = _record_access(
-            product=licence.product,
-            licence=licence,
-            organization=licence.buyer,
-            user=user,
-            token=token,
-            kind=kind,
-            purpose=purpose,
-            jurisdiction=jurisdiction,
-            occurred_at=now,
-            groups=groups,
-            suppressed=suppressed,
-            detail=detail,
+                % {
+                    "spent": licence.privacy_epsilon_spent.normalize(),
+                    "budget": licence.privacy_epsilon_budget.normalize(),
+                    "when": f" ({licence.ends_at:%Y-%m-%d})" if licence.ends_at else "",
+                },
+                renews_at=licence.ends_at,
+                scope="licence",
+            )
+        if epsilon and version.privacy_epsilon_spent + epsilon > cap:
+            raise PrivacyBudgetExhausted(
+                _(
+                    "This product's total privacy budget across all its licences is spent "
+                    "(ε %(cap)s); it renews when the provider lists a new version. Queries "
+                    "already answered can be asked again at no cost."
+                )
+                % {"cap": cap.normalize()},
+                renews_at=None,
+                scope="product",
+            )
+        if on_licence:
+            Licence.objects.filter(pk=licence.pk).update(
+                privacy_epsilon_spent=F("privacy_epsilon_spent") + on_licence
+            )
+        if epsilon:
+            ProductVersion.objects.filter(pk=version.pk).update(
+                privacy_epsilon_spent=F("privacy_epsilon_spent") + epsilon
+            )
+        return PrivacyReservation.objects.create(
+            licence=licence, version=version, licence_epsilon=on_licence, product_epsilon=epsilon
         )
-    return result, record
+
+
+def _refund(reservation: PrivacyReservation) -> None:
+    """A query that failed costs nothing: its debits go back, its reservation goes."""
+    with transaction.atomic():
+        locked = PrivacyReservation.objects.select_for_update().filter(pk=reservation.pk).first()
+        if locked is None:
+            return
+        if locked.licence_epsilon:
+            Licence.objects.filter(pk=locked.licence_id).update(
+                privacy_epsilon_spent=F("privacy_epsilon_spent") - locked.licence_epsilon
+            )
+        if locked.product_epsilon:
+            ProductVersion.objects.filter(pk=locked.version_id).update(
+                privacy_epsilon_spent=F("privacy_epsilon_spent") - locked.product_epsilon
+            )
+        locked.delete()
 
 
 def _record_access(
@@ -967,6 +1101,9 @@ def _record_access(
     groups: int,
     suppressed: int,
     detail: dict | None,
+    region: str = "",
+    cached: bool = False,
+    epsilon: Decimal = Decimal(0),
 ) -> UsageRecord:
     """The usage record and the ledger event every access leaves, licensed or a preview."""
     record = UsageRecord.objects.create(
@@ -981,6 +1118,9 @@ def _record_access(
         occurred_at=occurred_at,
         groups_returned=groups,
         groups_suppressed=suppressed,
+        region=region,
+        cached=cached,
+        epsilon=epsilon,
         detail=detail or {},
     )
     audit_record(
@@ -994,9 +1134,41 @@ def _record_access(
             "suppressed": suppressed,
             "purpose": purpose,
             "jurisdiction": jurisdiction.upper(),
+            "region": region,
+            "cached": cached,
+            "epsilon": str(epsilon),
         },
     )
     return record
+
+
+def query_preview(*, licence: Licence | None, version: ProductVersion, query) -> dict[str, Any]:
+    """What a query would cost and how exact its answer would be, without running it or
+    spending anything (the "try a query" panel and ``…/query/preview``)."""
+    parsed = query if isinstance(query, Query) else parse_query(query, version.schema or {})
+    declaration = _declaration(version)
+    fingerprint = _fingerprint(version, "query", parsed.as_dict())
+    cached = QueryAnswer.objects.filter(version=version, fingerprint=fingerprint).exists()
+    answer: dict[str, Any] = {"private": declaration.is_private, "cached": cached}
+    if declaration.is_private:
+        check_private_query(parsed)
+        epsilon = licence.privacy_epsilon_per_query if licence else Decimal("0.5")
+        delta = licence.privacy_delta_per_query if licence else 1e-7
+        plan_ = plan(parsed, declaration, epsilon=epsilon, delta=delta)
+        answer["cost"] = {
+            "epsilon": "0" if cached else str(plan_.epsilon.normalize()),
+            "delta": 0 if cached else plan_.delta,
+        }
+        answer["expected_error_95"] = {
+            "count": round(plan_.count_interval, 3),
+            **{f"sum_{c}": round(v, 3) for c, v in plan_.sum_intervals.items()},
+        }
+        answer["groups_by_threshold"] = plan_.threshold is not None
+    else:
+        answer["cost"] = {"epsilon": "0", "delta": 0}
+        answer["min_group_size"] = max(2, int(version.min_group_size))
+    answer["budget"] = _budget_state(licence, version, declaration)
+    return answer
 
 
 def access_query(
@@ -1011,22 +1183,129 @@ def access_query(
     detail: dict | None = None,
 ) -> tuple[dict, UsageRecord]:
     """One metered aggregate query (the query API, reports, extracts, the web panel and the
-    demo): the result and the usage record it left."""
+    demo): the answer, with its privacy cost and what remains, and its usage record.
 
-    def run():
-        answer = run_query(licence.version, query)
-        return answer.to_dict(), answer.groups_returned, answer.groups_suppressed
-
-    return access_meter(
+    An identical normalised query already answered on this version gets the released answer
+    again, without touching the data and at no privacy cost. Otherwise the cost is debited
+    first (refunded if the query fails), the query runs in the data region, and the answer
+    is kept for the next identical query. Reports and extracts of a privacy-protected
+    product are released once per version, charged to the product's cap, not the licence.
+    """
+    version = licence.version
+    parsed = query if isinstance(query, Query) else parse_query(query, version.schema or {})
+    _require_prepared(version)
+    declaration = _declaration(version)
+    if declaration.is_private:
+        check_private_query(parsed)
+    normalised = parsed.as_dict()
+    fingerprint = _fingerprint(version, kind, normalised)
+    released = QueryAnswer.objects.filter(version=version, fingerprint=fingerprint).first()
+    if released is not None:
+        with transaction.atomic():
+            locked = Licence.objects.select_for_update().get(pk=licence.pk)
+            if not locked.is_live():
+                raise NoLiveLicence(_("Not found."))
+            _quota_check(locked, timezone.now())
+            record = _record_access(
+                product=locked.product,
+                licence=locked,
+                organization=locked.buyer,
+                user=user,
+                token=token,
+                kind=kind,
+                purpose=purpose,
+                jurisdiction=jurisdiction,
+                occurred_at=timezone.now(),
+                groups=released.answer.get("groups_returned", 0),
+                suppressed=released.answer.get("groups_suppressed", 0),
+                detail={**(detail or {}), "answer": released.pk},
+                region=released.region,
+                cached=True,
+            )
+        version.refresh_from_db(fields=["privacy_epsilon_spent"])
+        locked.refresh_from_db(fields=["privacy_epsilon_spent"])
+        return _with_privacy(
+            released.answer, Decimal(0), True, locked, version, declaration
+        ), record
+    plan_ = None
+    cost = Decimal(0)
+    per_licence = kind == "query"
+    if declaration.is_private:
+        epsilon = licence.privacy_epsilon_per_query
+        plan_ = plan(parsed, declaration, epsilon=epsilon, delta=licence.privacy_delta_per_query)
+        cost = plan_.epsilon
+    reservation = _reserve(
         licence=licence,
-        user=user,
-        token=token,
-        kind=kind,
-        purpose=purpose,
-        jurisdiction=jurisdiction,
-        run=run,
-        detail=detail,
+        version=version,
+        epsilon=cost,
+        charge_licence=per_licence,
+        cap=declaration.epsilon_cap if declaration.is_private else Decimal(0),
     )
+    try:
+        answer = answer_in_region(
+            version=version, query=normalised, plan=plan_.as_dict() if plan_ else None
+        )
+    except BaseException:
+        _refund(reservation)
+        raise
+    with transaction.atomic():
+        stored, _created = QueryAnswer.objects.get_or_create(
+            version=version,
+            fingerprint=fingerprint,
+            defaults={
+                "kind": kind,
+                "private": declaration.is_private,
+                "answer": answer,
+                "epsilon": cost,
+                "delta": plan_.delta if plan_ else 0,
+                "region": answer.get("region", ""),
+            },
+        )
+        # An identical query that finished first has released its answer: that one is the
+        # answer (a second, differently noised answer would let the two be averaged).
+        answer = stored.answer
+        record = _record_access(
+            product=licence.product,
+            licence=licence,
+            organization=licence.buyer,
+            user=user,
+            token=token,
+            kind=kind,
+            purpose=purpose,
+            jurisdiction=jurisdiction,
+            occurred_at=timezone.now(),
+            groups=answer.get("groups_returned", 0),
+            suppressed=answer.get("groups_suppressed", 0),
+            detail=detail,
+            region=answer.get("region", ""),
+            epsilon=cost,
+        )
+        PrivacyReservation.objects.filter(pk=reservation.pk).delete()
+    licence.refresh_from_db(fields=["privacy_epsilon_spent"])
+    version.refresh_from_db(fields=["privacy_epsilon_spent"])
+    return _with_privacy(answer, cost, False, licence, version, declaration), record
+
+
+def _with_privacy(answer, cost, cached, licence, version, declaration) -> dict:
+    state = _budget_state(licence, version, declaration)
+    return {
+        **answer,
+        "cached": cached,
+        "privacy": {**state, "epsilon_charged": str(cost.normalize()) if cost else "0"},
+    }
+
+
+def privacy_reservations_release_stale(*, older_than_seconds: int | None = None) -> int:
+    """Refunds reservations left by queries whose web process died mid-way (beat)."""
+    limit = older_than_seconds or int(settings.ACCESS_WAIT_SECONDS * 4)
+    stale = PrivacyReservation.objects.filter(
+        created_at__lt=timezone.now() - timedelta(seconds=limit)
+    )
+    count = 0
+    for reservation in stale:
+        _refund(reservation)
+        count += 1
+    return count
 
 
 def access_preview(
@@ -1038,15 +1317,27 @@ def access_preview(
     query,
 ) -> tuple[dict, UsageRecord]:
     """The provider tries a query on its own listed product, as buyers will see it (the
-    same disclosure rules); metered and recorded like any access, as the provider's own
-    usage (no licence, no quota)."""
+    same protection: noise, or small-group suppression); metered and recorded like any
+    access, as the provider's own usage (no licence, no quota, no budget: it is the
+    provider's own data)."""
     if organization is None or product.provider_id != organization.pk:
         raise NoLiveLicence(_("Not found."))
     _require_member(user, organization)
     version = product.listed_version
     if version is None:
         raise NoLiveLicence(_("Not found."))
-    answer = run_query(version, query)
+    parsed = query if isinstance(query, Query) else parse_query(query, version.schema or {})
+    _require_prepared(version)
+    declaration = _declaration(version)
+    plan_ = None
+    if declaration.is_private:
+        offer = product.offers.filter(is_active=True).order_by("pk").first()
+        epsilon = offer.dp_epsilon_per_query if offer else Decimal("0.5")
+        delta = offer.dp_delta_per_query if offer else 1e-7
+        plan_ = plan(parsed, declaration, epsilon=epsilon, delta=delta)
+    answer = answer_in_region(
+        version=version, query=parsed.as_dict(), plan=plan_.as_dict() if plan_ else None
+    )
     with transaction.atomic():
         record = _record_access(
             product=product,
@@ -1058,8 +1349,9 @@ def access_preview(
             purpose="provider preview",
             jurisdiction=organization.jurisdiction,
             occurred_at=timezone.now(),
-            groups=answer.groups_returned,
-            suppressed=answer.groups_suppressed,
-            detail={"query": answer.query},
+            groups=answer.get("groups_returned", 0),
+            suppressed=answer.get("groups_suppressed", 0),
+            detail={"query": answer.get("query", {})},
+            region=answer.get("region", ""),
         )
-    return answer.to_dict(), record
+    return {**answer, "cached": False}, record

@@ -9,3 +9,9 @@ from licensing import services
 def expire_licences() -> int:
     """Run by beat every few minutes; idempotent (each licence expires once)."""
     return services.licences_expire_due()
+
+
+@shared_task(name="licensing.release_stale_privacy_reservations")
+def release_stale_privacy_reservations() -> int:
+    """Run by beat: refunds the privacy cost of queries whose web process died mid-way."""
+    return services.privacy_reservations_release_stale()

@@ -162,6 +162,28 @@ Path(FILE_UPLOAD_TEMP_DIR).mkdir(parents=True, exist_ok=True)
 UPLOAD_CLEANUP_GRACE_SECONDS = env.int("UPLOAD_CLEANUP_GRACE_SECONDS", default=6 * 3600)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+# --- Data regions (docs/architecture.md, "The access engine") -----------------------------
+# Each jurisdiction's data is stored, checked and queried in its data region, by workers
+# started for it (`make worker REGION=cn`); "*" takes every jurisdiction no region names.
+# The development default keeps every region under MEDIA_ROOT, in separate roots.
+DATA_REGIONS = env.json(
+    "DATA_REGIONS",
+    default={
+        "cn": {"jurisdictions": ["CN"], "root": str(MEDIA_ROOT / "regions" / "cn")},
+        "my": {"jurisdictions": ["MY"], "root": str(MEDIA_ROOT / "regions" / "my")},
+        "sg": {"jurisdictions": ["SG", "*"], "root": str(MEDIA_ROOT / "regions" / "sg")},
+    },
+)
+# The region a worker process serves (set by `make worker REGION=...`); empty elsewhere.
+DATA_REGION = env.str("DATA_REGION", default="")
+# Each query runs in a fresh, sandboxed DuckDB with these limits; the web process waits for
+# the region's answer at most ACCESS_WAIT_SECONDS and then answers 504.
+ACCESS_QUERY_MEMORY_LIMIT = env.str("ACCESS_QUERY_MEMORY_LIMIT", default="512MB")
+ACCESS_QUERY_THREADS = env.int("ACCESS_QUERY_THREADS", default=2)
+ACCESS_QUERY_SECONDS = env.float("ACCESS_QUERY_SECONDS", default=20.0)
+ACCESS_WAIT_SECONDS = env.float("ACCESS_WAIT_SECONDS", default=25.0)
+DATASET_PREPARE_SECONDS = env.float("DATASET_PREPARE_SECONDS", default=100.0)
+
 # --- E-mail -------------------------------------------------------------------------------
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
@@ -232,8 +254,12 @@ CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or None
 # No broker configured: tasks run in-process, eagerly, so the zero-setup default works.
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=CELERY_BROKER_URL is None)
 CELERY_TASK_EAGER_PROPAGATES = True
+# Query answers come back from the data regions through the result backend: the broker
+# itself with Redis, RabbitMQ's direct reply-to ("rpc://") with RabbitMQ.
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or (
-    CELERY_BROKER_URL if CELERY_BROKER_URL and CELERY_BROKER_URL.startswith("redis") else None
+    (CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else "rpc://")
+    if CELERY_BROKER_URL
+    else None
 )
 # A unit of work is short (one automated check, one e-mail), so a worker that dies is
 # replaced quickly: a Redis broker hands an unacknowledged task to another worker after the
@@ -248,7 +274,12 @@ CELERY_BROKER_TIMEOUT = env.float("CELERY_BROKER_TIMEOUT", default=2.0)
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 # Modules that declare tasks beside the services that queue them (autodiscovery finds the
 # apps' own `tasks` modules too).
-CELERY_IMPORTS = ("compliance.services.checking", "kernel.mail", "kernel.storage")
+CELERY_IMPORTS = (
+    "compliance.services.checking",
+    "kernel.mail",
+    "kernel.storage",
+    "licensing.regional",
+)
 OUTBOX_SWEEP_SECONDS = env.int("OUTBOX_SWEEP_SECONDS", default=15)
 # A stage still checking this long after its checks were queued has lost them.
 STAGE_CHECKS_STUCK_AFTER = env.int(
@@ -261,6 +292,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     "requeue-stuck-checks": {"task": "compliance.requeue_stuck_checks", "schedule": 60.0},
     "retire-expired-rule-sets": {"task": "transfer_rules.retire_expired", "schedule": 3600.0},
     "clean-up-uploads": {"task": "kernel.storage_cleanup", "schedule": 3600.0},
+    "release-stale-privacy-reservations": {
+        "task": "licensing.release_stale_privacy_reservations",
+        "schedule": 60.0,
+    },
 }
 HEALTH_BROKER_TIMEOUT = env.float("HEALTH_BROKER_TIMEOUT", default=2.0)
 

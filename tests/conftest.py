@@ -47,6 +47,16 @@ def _service_markers(request):
 @pytest.fixture(autouse=True)
 def _isolated_media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.DATA_REGIONS = region_roots(tmp_path / "media" / "regions")
+
+
+def region_roots(base: Path) -> dict:
+    """The development regions (cn, my, sg) with their roots under ``base``."""
+    return {
+        "cn": {"jurisdictions": ["CN"], "root": str(base / "cn")},
+        "my": {"jurisdictions": ["MY"], "root": str(base / "my")},
+        "sg": {"jurisdictions": ["SG", "*"], "root": str(base / "sg")},
+    }
 
 
 @pytest.fixture(autouse=True)
@@ -78,6 +88,7 @@ def reference_data(django_db_blocker):
     seeding_migrations = [
         "catalogue.migrations.0002_taxonomy_and_search_index",
         "compliance.migrations.0002_default_pipeline",
+        "compliance.migrations.0005_technical_stage_checks_privacy",
         # The rule-set migrations, each with its frozen data; a new version adds one here.
         "compliance.rules.migrations.0002_seed_rule_sets",
     ]

@@ -77,6 +77,19 @@ FOOTFALL_SCHEMA = {
 }
 
 
+# Exact aggregates, chosen knowingly for this non-personal test product (the disclosure
+# rules of the exact engine are what most tests look at); FOOTFALL_PRIVATE is the same data
+# answered with differential privacy.
+FOOTFALL_EXACT = {"mode": "exact", "exact_acknowledged": True}
+FOOTFALL_PRIVATE = {
+    "mode": "dp",
+    "unit": "",
+    "bounds": {"hour": [0, 23], "visitors": [0, 1000], "dwell_minutes": [0, 120]},
+    "public_keys": {"district": ["Bukit Bintang", "KLCC", "Mid Valley"]},
+    "epsilon_cap": 50,
+}
+
+
 def footfall_csv(rows: int = 30) -> bytes:
     lines = ["mall_id,district,hour,visitors,dwell_minutes"]
     districts = ["Bukit Bintang", "KLCC", "Mid Valley"]
@@ -109,12 +122,17 @@ def draft_product(provider: Organization, actor: User, **kwargs) -> DataProduct:
         tags=kwargs.pop("tags", ["foot traffic", "malls"]),
     )
     version = product.versions.get()
+    categories = kwargs.pop("data_categories", ["non_personal"])
     catalogue_services.version_update(
         version=version,
         actor=actor,
         description=kwargs.pop("description", "Hourly **foot traffic** for three KL malls."),
-        data_categories=kwargs.pop("data_categories", ["non_personal"]),
+        data_categories=categories,
         schema=kwargs.pop("schema", FOOTFALL_SCHEMA),
+        # Personal data is always answered privately; the exact engine otherwise.
+        privacy=kwargs.pop(
+            "privacy", FOOTFALL_EXACT if categories == ["non_personal"] else FOOTFALL_PRIVATE
+        ),
         lawful_basis="Counts from the operator's own door sensors; no personal data.",
         rights_confirmed=True,
         delivery_mode=kwargs.pop("delivery_mode", "query_api"),
@@ -156,8 +174,19 @@ def listed_product(provider: Organization | None = None, actor: User | None = No
     catalogue_services.version_submit(version=version, actor=actor)
     catalogue_services.version_review_open(version=version, actor=None)
     catalogue_services.version_review_close(version=version, outcome="approved", actor=None)
+    prepare_listed_dataset(version)
     product.refresh_from_db()
     return product
+
+
+def prepare_listed_dataset(version) -> None:
+    """What the data region's worker does once a version is listed (the outbox task does
+    not run inside a test's transaction)."""
+    from licensing.regional import dataset_prepare
+
+    version.refresh_from_db()
+    if version.dataset_state == "queued":
+        assert dataset_prepare(version_id=version.pk) == "ready"
 
 
 def reviewer(group: str = "legal_reviewer", **kwargs) -> User:
@@ -166,3 +195,39 @@ def reviewer(group: str = "legal_reviewer", **kwargs) -> User:
     user = UserFactory(is_staff=True, **kwargs)
     user.groups.add(Group.objects.get(name=group))
     return user
+
+
+# --- arranging rows in a state, and reading the moves the ledger recorded -----------------
+
+
+def set_fields(obj, **fields):
+    """Puts a row straight into a state (arranging a test), and reloads it."""
+    type(obj)._base_manager.filter(pk=obj.pk).update(**fields)
+    obj.refresh_from_db()
+    return obj
+
+
+def ledger_mark() -> int:
+    """The ledger's last sequence number: what a test compares later events with."""
+    from django.db.models import Max
+
+    from kernel.ledger.models import AuditEvent
+
+    return AuditEvent.objects.aggregate(last=Max("seq"))["last"] or 0
+
+
+def recorded_moves(obj, *, since: int, field: str = "status") -> list[tuple]:
+    """(action, before, after) of each ledger event about ``obj`` after ``since`` that
+    records a change of ``field``: the status moves a reader of the audit trail sees."""
+    from kernel.ledger.models import AuditEvent
+
+    events = AuditEvent.objects.filter(
+        object_type=obj._meta.label_lower, object_id=str(obj.pk), seq__gt=since
+    ).order_by("seq")
+    moves = []
+    for event in events:
+        before = event.before if isinstance(event.before, dict) else {}
+        after = event.after if isinstance(event.after, dict) else {}
+        if before.get(field) != after.get(field):
+            moves.append((event.action, before.get(field), after.get(field)))
+    return moves

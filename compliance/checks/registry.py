@@ -13,6 +13,7 @@ CHECKS: dict[str, Callable[[CheckContext], list[FindingData]]] = {
     "technical.files_match_schema": technical.files_match_schema,
     "technical.pii_scan": technical.pii_scan,
     "technical.k_threshold": technical.k_threshold,
+    "technical.privacy_declaration": technical.privacy_declaration,
     "compliance.transfer_assessment": transfer.transfer_assessment,
     "compliance.export_volume": transfer.export_volume,
     "compliance.expiring_evidence": transfer.expiring_evidence,
@@ -26,6 +27,7 @@ DEFAULT_STAGE_CHECKS = {
         "technical.files_match_schema",
         "technical.pii_scan",
         "technical.k_threshold",
+        "technical.privacy_declaration",
     ],
     "compliance": [
         "compliance.transfer_assessment",
@@ -59,6 +61,7 @@ STAGE_FIELDS = {
         "anonymised",
         "min_group_size",
         "delivery_mode",
+        "privacy",
     },
     "compliance": {
         "data_categories",
@@ -69,6 +72,15 @@ STAGE_FIELDS = {
         "evidence",
         "offers",
     },
+}
+
+
+# Checks that read the sample or the dataset run in the product's data region, on its
+# queue, where the files are; the others run anywhere.
+REGIONAL_CHECKS = {
+    "technical.files_match_schema",
+    "technical.pii_scan",
+    "technical.k_threshold",
 }
 
 

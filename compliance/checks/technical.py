@@ -2,6 +2,7 @@
 
 from collections import Counter
 
+from catalogue.privacy import DeclarationError, parse_declaration
 from compliance.checks.context import CheckContext, FindingData, blocking, info, warning
 from compliance.checks.pii import scan_csv
 from kernel.tabular.csvstream import CsvFormatError, iter_csv
@@ -199,3 +200,42 @@ def k_threshold(ctx: CheckContext) -> list[FindingData]:
     if not out:
         out.append(info("k.ok", f"Every group has at least k={k} (checked by {basis})."))
     return out
+
+
+def privacy_declaration(ctx: CheckContext) -> list[FindingData]:
+    """How the product's answers are protected: a declaration that fits the schema and the
+    data categories (always differential privacy for personal data; exact aggregates only
+    when the provider chose them knowingly), with bounds and a total budget."""
+    declared = ctx.version.get("privacy") or {}
+    fields = (ctx.version.get("schema") or {}).get("fields") or []
+    if ctx.version.get("delivery_mode") and not declared:
+        return [
+            blocking(
+                "privacy.missing",
+                "No privacy declaration: say whether answers are differentially private "
+                "(with the privacy unit, contribution bounds and clamp bounds) or exact.",
+            )
+        ]
+    try:
+        declaration = parse_declaration(declared, fields, sorted(ctx.data_categories))
+    except DeclarationError as exc:
+        return [blocking("privacy.invalid", f"The privacy declaration is not valid: {exc}.")]
+    if declaration.mode == "exact":
+        return [
+            warning(
+                "privacy.exact",
+                "Exact aggregates with small-group suppression: licensed buyers can derive "
+                "individual row values by differencing queries. The provider chose this for a "
+                "non-personal product.",
+            )
+        ]
+    unit = declaration.unit or "each row"
+    return [
+        info(
+            "privacy.dp",
+            f"Differential privacy: unit {unit}, at most {declaration.max_rows} row(s) per group "
+            f"and {declaration.max_groups} group(s) per unit, {len(declaration.bounds)} clamped "
+            f"column(s), {len(declaration.public_keys)} public key set(s), total budget "
+            f"ε {declaration.epsilon_cap}.",
+        )
+    ]

@@ -32,7 +32,7 @@ from compliance.checks.context import (
     OfferFacts,
     TerritoryAssessment,
 )
-from compliance.checks.registry import CHECKS
+from compliance.checks.registry import CHECKS, REGIONAL_CHECKS
 from compliance.models import CheckRun, Finding, StageReview
 from compliance.rules.engine import assess
 from compliance.rules.facts import transfer_facts
@@ -42,6 +42,7 @@ from compliance.services.lifecycle import ST, STAGE
 from kernel.exceptions import PermissionDenied
 from kernel.ledger.services import audit_record
 from kernel.outbox.services import enqueue, note_delivery
+from kernel.regions import region_for, served_region
 from kernel.transitions import transition
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,7 @@ CHECKED_VERSION_FIELDS = (
     "exporter_ciio",
     "important_data_notification",
     "free_trade_zone",
+    "privacy",
     "sample_rows",
     "dataset_rows",
 )
@@ -141,9 +143,14 @@ def queue_stage_checks(stage: StageReview, *, actor: User | None = None) -> Stag
 
 
 def _enqueue_check(stage: StageReview, check_id: str) -> None:
+    """A check that reads the files goes to the product's data region (its queue)."""
+    queue = ""
+    if check_id in REGIONAL_CHECKS:
+        queue = region_for(stage.case.product.origin_jurisdiction).queue
     enqueue(
         RUN_CHECK_TASK,
         kwargs={"stage_id": stage.pk, "check_id": check_id, "attempt": stage.check_attempts},
+        queue=queue,
         subject=stage,
     )
 
@@ -263,6 +270,7 @@ def _record_result(
             outcome=outcome,
             attempt=attempt,
             duration_ms=duration,
+            region=served_region(),
             summary=error or (findings[0].message[:300] if findings else ""),
         )
         if error:

@@ -75,6 +75,10 @@ def exception_handler(exc, context):
             response.data["error"]["resets_at"] = resets_at.isoformat()
             seconds = max(1, int((resets_at - timezone.now()).total_seconds()))
             response["Retry-After"] = str(seconds)
+        if hasattr(exc, "renews_at"):  # a privacy budget: when it renews, and which one
+            renews = exc.renews_at
+            response.data["error"]["renews_at"] = renews.isoformat() if renews else None
+            response.data["error"]["budget"] = exc.scope
         if isinstance(exc, Unavailable):
             log.warning("503 %s: %s", exc.code, exc)
             _retry_hint(response, exc.retry_after)

@@ -5,21 +5,16 @@ serializers only type-check input, then the views hand `validated_data` to one s
 The processed dataset is never serialised: no URL, no path, no file name.
 """
 
-from itertools import islice
-
 from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
 from accounts.jurisdictions import JURISDICTION_CHOICES
 from accounts.models import Organization
 from catalogue.models import Category, DataProduct, Offer, ProductVersion, Purpose
-from catalogue.selectors import version_history
+from catalogue.selectors import sample_preview, version_history
 from catalogue.services import VERSION, version_readiness_problems
-from kernel.tabular.csvstream import CsvFormatError, iter_csv
-from kernel.tabular.schema import neutralise_rows
 from marketplace.catalogue.markdown import render_markdown
 
-SAMPLE_PREVIEW_ROWS = 10
 JURISDICTION_HELP = "ISO 3166-1 alpha-2 code, one of: " + ", ".join(
     code for code, _label in JURISDICTION_CHOICES
 )
@@ -30,19 +25,6 @@ def jurisdiction_field(**kwargs) -> serializers.CharField:
     to organisations); the services reject unknown codes with a 400 naming the field."""
     kwargs.setdefault("help_text", JURISDICTION_HELP)
     return serializers.CharField(min_length=2, max_length=2, **kwargs)
-
-
-def sample_preview(version: ProductVersion, limit: int = SAMPLE_PREVIEW_ROWS) -> dict | None:
-    """The header and first rows of a version's *sample*, formulas neutralised for display."""
-    if not version.sample:
-        return None
-    try:
-        with version.sample.open("rb") as handle:
-            header, rows = iter_csv(handle)
-            first = list(islice(rows, limit))
-    except (OSError, CsvFormatError):
-        return None
-    return {"header": neutralise_rows([header])[0], "rows": neutralise_rows(first)}
 
 
 SamplePreviewSerializer = inline_serializer(
@@ -184,6 +166,47 @@ SENSITIVITY_HELP = (
 )
 
 
+ProtectionSerializer = inline_serializer(
+    name="Protection",
+    fields={
+        "mode": serializers.ChoiceField(
+            choices=["dp", "exact"],
+            help_text="dp: differentially private answers; exact: exact aggregates, small "
+            "groups suppressed (licensed buyers can derive individual row values).",
+        ),
+        "summary": serializers.CharField(),
+        "unit": serializers.CharField(allow_null=True),
+        "epsilon_cap": serializers.CharField(allow_null=True),
+    },
+)
+
+
+def protection_of(version: ProductVersion) -> dict:
+    """How the version's answers are protected, as buyers are told it."""
+    from django.utils.translation import gettext as _
+
+    privacy = version.privacy or {}
+    if privacy.get("mode") == "dp":
+        return {
+            "mode": "dp",
+            "summary": _(
+                "Differentially private answers: each cell carries noise and its 95% "
+                "interval; a privacy budget per licence and a cap per product."
+            ),
+            "unit": privacy.get("unit") or _("each row"),
+            "epsilon_cap": privacy.get("epsilon_cap"),
+        }
+    return {
+        "mode": "exact",
+        "summary": _(
+            "Exact aggregates: licensed buyers can derive individual row values. Groups "
+            "smaller than k are suppressed."
+        ),
+        "unit": None,
+        "epsilon_cap": None,
+    }
+
+
 class ListedVersionSerializer(serializers.ModelSerializer):
     """The approved version buyers see."""
 
@@ -191,6 +214,7 @@ class ListedVersionSerializer(serializers.ModelSerializer):
     description_html = serializers.SerializerMethodField()
     schema_fields = serializers.SerializerMethodField()
     sample_preview = serializers.SerializerMethodField()
+    protection = serializers.SerializerMethodField()
 
     class Meta:
         model = ProductVersion
@@ -206,12 +230,17 @@ class ListedVersionSerializer(serializers.ModelSerializer):
             "schema_fields",
             "sample_rows",
             "sample_preview",
+            "protection",
             "decided_at",
         ]
         read_only_fields = fields
 
     def get_description_html(self, version: ProductVersion) -> str:
         return render_markdown(version.description)
+
+    @extend_schema_field(ProtectionSerializer)
+    def get_protection(self, version: ProductVersion) -> dict:
+        return protection_of(version)
 
     @extend_schema_field(SchemaFieldSerializer(many=True))
     def get_schema_fields(self, version: ProductVersion) -> list[dict]:
@@ -261,6 +290,9 @@ class VersionSerializer(serializers.ModelSerializer):
             "exporter_ciio",
             "important_data_notification",
             "free_trade_zone",
+            "privacy",
+            "dataset_state",
+            "dataset_error",
             "change_note",
             "readiness_problems",
             "created_at",
@@ -334,6 +366,14 @@ class VersionWriteSerializer(serializers.Serializer):
         max_length=200, required=False, allow_blank=True
     )
     free_trade_zone = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    privacy = serializers.JSONField(
+        required=False,
+        help_text='How answers are protected. Differential privacy: {"mode": "dp", "unit": '
+        '"<column or empty for each row>", "max_rows": 1, "max_groups": 1, "bounds": '
+        '{"<numeric column>": [lower, upper], ...}, "public_keys": {"<column>": [values]}, '
+        '"epsilon_cap": 50}. Exact aggregates (non-personal products only): {"mode": "exact", '
+        '"exact_acknowledged": true}.',
+    )
     change_note = serializers.CharField(required=False, allow_blank=True)
 
 

@@ -1,9 +1,5 @@
 """HTML pages of the catalogue: buyers' browse and product pages, the provider dashboard."""
 
-import csv
-import io
-from itertools import islice
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -32,7 +28,6 @@ from marketplace.catalogue.forms import (
 )
 
 PAGE_SIZE = 12
-PREVIEW_ROWS = 10
 
 
 def _apply_error(form, exc: DomainError) -> None:
@@ -68,18 +63,10 @@ def catalogue_list(request):
     )
 
 
-def sample_preview(version: ProductVersion | None, limit: int = PREVIEW_ROWS) -> list[list[str]]:
-    """The first rows of a version's sample (never the processed dataset)."""
-    if version is None or not version.sample:
-        return []
-    try:
-        with version.sample.open("rb") as handle:
-            text = io.TextIOWrapper(handle, encoding="utf-8-sig", newline="")
-            reader = csv.reader(text)
-            next(reader, None)
-            return list(islice(reader, limit))
-    except (OSError, UnicodeDecodeError, csv.Error):
-        return []
+def sample_preview(version: ProductVersion | None) -> list[list[str]]:
+    """The first rows of a version's sample (never the processed dataset), as stored."""
+    preview = selectors.sample_preview(version)
+    return preview["rows"] if preview else []
 
 
 def product_detail(request, slug):

@@ -102,6 +102,7 @@ def _seed_one(spec: dict[str, Any]) -> DataProduct:
         rights_confirmed=True,
         consent_evidence=spec["consent_evidence"],
         important_data=spec["important_data"],
+        privacy=spec["privacy"],
         change_note="First release.",
     )
     services.version_upload_sample(

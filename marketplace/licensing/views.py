@@ -19,11 +19,12 @@ from accounts.selectors import active_organization
 from catalogue.models import DataProduct
 from catalogue.selectors import offer_terms, products_visible_to
 from compliance.rules.models import Decision, Mechanism, Obligation
-from kernel.exceptions import DomainError
+from kernel.exceptions import DomainError, Unavailable
 from licensing import selectors, services
 from licensing.exceptions import NoLiveLicence, QuotaExceeded
 from licensing.models import Licence, LicenceRequest
-from licensing.query import DatasetUnavailable, QueryError, parse_query
+from licensing.query import QueryError, parse_query
+from licensing.regional import RegionTimeout
 from marketplace.licensing.forms import (
     DecisionForm,
     EvidenceForm,
@@ -591,11 +592,8 @@ def _run_try_query(request, org, licence: Licence, form: TryQueryForm) -> dict |
             % {"when": formats.date_format(timezone.localtime(exc.resets_at), "DATETIME_FORMAT")},
         )
         return None
-    except DatasetUnavailable:
-        messages.error(
-            request,
-            _("This product's data cannot be queried at the moment; the exchange has been told."),
-        )
+    except (Unavailable, RegionTimeout) as exc:
+        messages.error(request, exc.message)
         return None
     except DomainError as exc:
         form.add_error(None, exc.message)

@@ -396,6 +396,7 @@ def test_provider_lists_a_product_through_the_api(settings):
             "description": "Hourly **footfall** for three KL malls.",
             "data_categories": ["non_personal"],
             "schema": FOOTFALL_SCHEMA,
+            "privacy": {"mode": "exact", "exact_acknowledged": True},
             "lawful_basis": "Counts from the operator's own door sensors.",
             "rights_confirmed": True,
             "min_group_size": 20,

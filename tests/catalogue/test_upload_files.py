@@ -25,12 +25,21 @@ pytestmark = pytest.mark.django_db
 
 
 def stored(settings) -> set[str]:
-    root = Path(settings.MEDIA_ROOT)
-    return {
-        p.relative_to(root).as_posix()
-        for p in root.rglob("*")
-        if p.is_file() and not p.relative_to(root).as_posix().startswith(".incoming")
+    """Every stored file, by the name a row would refer to it by (``my/datasets/...`` for
+    the Malaysian region's files, as kernel.regions names them)."""
+    names = set()
+    for code, spec in settings.DATA_REGIONS.items():
+        root = Path(spec["root"])
+        names |= {
+            f"{code}/{p.relative_to(root).as_posix()}" for p in root.rglob("*") if p.is_file()
+        }
+    media = Path(settings.MEDIA_ROOT)
+    names |= {
+        p.relative_to(media).as_posix()
+        for p in media.rglob("*")
+        if p.is_file() and p.relative_to(media).parts[0] not in ("regions", ".incoming")
     }
+    return names
 
 
 def test_a_replaced_dataset_is_deleted_once_the_new_one_is_committed(
@@ -93,7 +102,7 @@ def test_the_clean_up_removes_what_a_crash_left_and_keeps_what_rows_use(settings
     org = OrganizationFactory(jurisdiction="MY")
     owner = member_of(org)
     version = draft_product(org, owner).versions.get()
-    root = Path(settings.MEDIA_ROOT)
+    root = Path(settings.DATA_REGIONS["my"]["root"])
     kept = stored(settings)
     assert kept <= referenced_names()
     # What a killed web process leaves: a half-written upload, a file whose row never
@@ -128,8 +137,7 @@ def test_an_interrupted_move_is_finished(settings, capsys):
     org = OrganizationFactory(jurisdiction="MY")
     owner = member_of(org)
     version = draft_product(org, owner).versions.get()
-    root = Path(settings.MEDIA_ROOT)
-    final = root / version.dataset.name
+    final = Path(version.dataset.path)
     final.rename(str(final) + ".part")  # as a storage without rename would leave it
     call_command("cleanup_uploads", "--grace", "0")
     assert '"moves_finished": 1' in capsys.readouterr().out

@@ -1,39 +1,29 @@
-"""The query engine: aggregates only, small groups suppressed, one loaded table per version."""
+"""The query engine (DuckDB over the version's Parquet file, in its data region): aggregates
+only, small groups suppressed, identifiers never grouped, values always parameters."""
 
-import csv
-import io
+import csv  # noqa: E402,I001 - kept with the helpers below
+import io  # noqa: E402
 import json
-import threading
 from datetime import date, timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
-from django.db import connection
 
 from catalogue import services as catalogue_services
 from catalogue.models import ProductVersion
-from licensing import datasets
-from licensing.datasets import (
-    REGISTRY_TABLE,
-    DatasetUnavailable,
-    dataset_table_name,
-    drop_dataset_table,
-    ensure_dataset_table,
-)
 from licensing.query import (
     DEFAULT_LIMIT,
     Aggregate,
     Query,
     QueryError,
     parse_query,
-    run_query,
 )
+from licensing.regional import dataset_prepare, region_answer
 from tests.factories import (
-    FOOTFALL_SCHEMA,
     OrganizationFactory,
     csv_upload,
     draft_product,
-    footfall_csv,
     member_of,
 )
 
@@ -122,22 +112,25 @@ def shops(actor):
     return make_shops(actor)
 
 
-def table_exists(name: str) -> bool:
-    with connection.cursor() as cursor:
-        return name in connection.introspection.table_names(cursor)
+def prepared(version: ProductVersion) -> ProductVersion:
+    """The version's dataset prepared in its region (what approval does), once."""
+    version.refresh_from_db()
+    if version.dataset_state != "ready":
+        if version.dataset_state != "queued":
+            catalogue_services.version_dataset_queue(version=version, actor=None)
+        assert dataset_prepare(version_id=version.pk) == "ready"
+        version.refresh_from_db()
+    return version
 
 
-def registry_rows(version) -> list[tuple]:
-    if not table_exists(REGISTRY_TABLE):
-        return []
-    qn = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {qn('table_name')}, {qn('rows')}, {qn('loaded_at')} "  # noqa: S608 -- constant identifiers
-            f"FROM {qn(REGISTRY_TABLE)} WHERE {qn('version_id')} = %s",
-            [version.pk],
-        )
-        return cursor.fetchall()
+def run_query(version: ProductVersion, spec) -> SimpleNamespace:
+    """The engine's exact answer, as the data region gives it (the query is validated
+    first: an invalid one never reaches the data)."""
+    parsed = spec if isinstance(spec, Query) else parse_query(spec, version.schema or {})
+    answer = region_answer(version_id=prepared(version).pk, query=parsed.as_dict())
+    if "error" in answer:
+        raise QueryError(answer["error"]["message"], path=answer["error"].get("path", ""))
+    return SimpleNamespace(**answer, to_dict=lambda: answer)
 
 
 def count_by_district(result) -> dict:
@@ -582,10 +575,11 @@ def test_an_invalid_query_names_the_offending_part(spec, path, fragment):
     assert caught.value.as_dict() == {"message": caught.value.message, "path": path}
 
 
-def test_an_invalid_query_is_refused_before_the_dataset_is_loaded(shops):
+def test_an_invalid_query_is_refused_before_the_dataset_is_prepared(shops):
     with pytest.raises(QueryError):
         run_query(shops, {"group_by": ["shop_id"]})
-    assert not table_exists(dataset_table_name(shops))
+    shops.refresh_from_db()
+    assert shops.dataset_state == "absent" and not shops.dataset_parquet
 
 
 # --- SQL injection ------------------------------------------------------------------------
@@ -617,11 +611,9 @@ def test_an_invalid_query_is_refused_before_the_dataset_is_loaded(shops):
     ],
 )
 def test_sql_in_a_name_is_refused(shops, spec, path):
-    table = ensure_dataset_table(shops)
     with pytest.raises(QueryError) as caught:
         run_query(shops, spec)
     assert caught.value.path == path
-    assert table_exists(table)
 
 
 @pytest.mark.parametrize(
@@ -639,115 +631,7 @@ def test_sql_in_a_value_is_only_a_value(actor, value):
         },
     )
     assert listed.rows == [["KLCC", 10]]
-    assert table_exists(dataset_table_name(version)) and table_exists(REGISTRY_TABLE)
     assert run_query(version, {}).rows == [[TOTAL_ROWS]]
-
-
-# --- the loaded table ---------------------------------------------------------------------
-
-
-def test_the_table_is_built_once(shops, django_assert_max_num_queries):
-    table = ensure_dataset_table(shops)
-    assert table == dataset_table_name(shops) == f"dx_ds_v{shops.pk}"
-    [(name, rows, loaded_at)] = registry_rows(shops)
-    assert (name, rows) == (table, TOTAL_ROWS)
-
-    spec = {"group_by": ["district"], "aggregates": [{"fn": "sum", "column": "visitors"}]}
-    first = run_query(shops, spec)
-    with django_assert_max_num_queries(4):
-        second = run_query(shops, spec)
-    assert second.rows == first.rows
-    assert ensure_dataset_table(shops) == table
-    assert registry_rows(shops) == [(name, rows, loaded_at)]
-
-
-def test_the_table_has_typed_columns_and_indexes(shops):
-    table = ensure_dataset_table(shops)
-    with connection.cursor() as cursor:
-        constraints = connection.introspection.get_constraints(cursor, table)
-        description = connection.introspection.get_table_description(cursor, table)
-    indexed = {tuple(c["columns"]) for c in constraints.values() if c["index"]}
-    assert indexed == {("shop_id",), ("district",), ("opened",), ("open_late",)}
-    assert [col.name for col in description] == [f["name"] for f in SHOP_SCHEMA["fields"]]
-
-
-def test_a_changed_draft_dataset_is_reloaded(actor):
-    version = make_version(actor, footfall_csv(30), k=2)
-    assert run_query(version, {}).rows == [[30]]
-    catalogue_services.version_upload_dataset(
-        version=version, actor=actor, upload=csv_upload(footfall_csv(45), "dataset.csv")
-    )
-    version.refresh_from_db()
-    assert run_query(version, {}).rows == [[45]]
-    assert registry_rows(version)[0][1] == 45
-
-
-def test_a_large_dataset_loads(actor):
-    rows = 20_500
-    version = make_version(actor, footfall_csv(rows))
-    result = run_query(
-        version,
-        {
-            "group_by": ["district"],
-            "aggregates": [{"fn": "count"}, {"fn": "sum", "column": "visitors"}],
-        },
-    )
-    districts = ["Bukit Bintang", "KLCC", "Mid Valley"]
-    expected = {d: [0, 0] for d in districts}
-    for i in range(rows):  # the factory's generator: district i % 3, visitors 100 + 7i
-        expected[districts[i % 3]][0] += 1
-        expected[districts[i % 3]][1] += 100 + i * 7
-    assert {row[0]: row[1:] for row in result.rows} == expected
-    assert result.rows_matched == rows
-    assert registry_rows(version)[0][1] == rows
-
-
-def test_a_failed_load_leaves_no_table_and_no_registry_entry(actor, monkeypatch):
-    loaded = make_shops(actor)
-    ensure_dataset_table(loaded)  # the registry exists and holds another version
-    broken = make_version(actor, footfall_csv(3000), schema=FOOTFALL_SCHEMA)
-    fields = len(FOOTFALL_SCHEMA["fields"])
-    calls = {"n": 0}
-    real_parse_cell = datasets.parse_cell
-
-    def parse_cell_failing_at_row_2500(ftype, text):
-        calls["n"] += 1
-        if calls["n"] > 2499 * fields:
-            raise ValueError("simulated crash")
-        return real_parse_cell(ftype, text)
-
-    monkeypatch.setattr(datasets, "parse_cell", parse_cell_failing_at_row_2500)
-    with pytest.raises(DatasetUnavailable) as caught:
-        run_query(broken, {})
-    # A whole batch had been inserted before the failure: nothing of it survives.
-    assert caught.value.line == 2501 > datasets.BATCH_ROWS + 1
-    assert "simulated crash" in str(caught.value)
-    assert not table_exists(dataset_table_name(broken))
-    assert registry_rows(broken) == []
-    assert len(registry_rows(loaded)) == 1
-    assert run_query(loaded, {}).rows == [[TOTAL_ROWS]]
-
-    monkeypatch.setattr(datasets, "parse_cell", real_parse_cell)
-    assert run_query(broken, {}).rows == [[3000]]
-
-
-def test_a_version_without_a_dataset_is_unavailable(actor):
-    version = make_shops(actor)
-    catalogue_services.version_update(version=version, actor=actor, schema=FOOTFALL_SCHEMA)
-    version.refresh_from_db()
-    assert not version.dataset
-    with pytest.raises(DatasetUnavailable):
-        run_query(version, {})
-    assert not table_exists(dataset_table_name(version))
-
-
-def test_drop_dataset_table_removes_table_and_registry_entry(shops):
-    table = ensure_dataset_table(shops)
-    drop_dataset_table(shops)
-    assert not table_exists(table)
-    assert registry_rows(shops) == []
-    drop_dataset_table(shops)  # idempotent
-    assert run_query(shops, {}).rows == [[TOTAL_ROWS]]  # and loads again on demand
 
 
 def test_the_result_is_json_serialisable(shops):
@@ -768,6 +652,7 @@ def test_the_result_is_json_serialisable(shops):
         },
     )
     document = json.loads(json.dumps(result.to_dict()))
+    assert document["region"] == "my" and document["private"] is False
     assert set(document) == {
         "columns",
         "rows",
@@ -778,81 +663,9 @@ def test_the_result_is_json_serialisable(shops):
         "truncated",
         "cells_suppressed",
         "query",
+        "private",
+        "region",
     }
     assert document["columns"] == ["district", "open_late", "count", "avg_spend", "min_opened"]
     assert all(row[2] >= 10 for row in document["rows"])
     assert document["query"]["filters"][0]["value"] == ["2024-01-01", "2024-12-31"]
-
-
-# --- concurrency (PostgreSQL: real row locks between two connections) ----------------------
-
-
-@pytest.fixture
-def committed_tables():
-    """Transactional tests commit their tables: remove them afterwards."""
-    versions: list = []
-    yield versions
-    for version in versions:
-        drop_dataset_table(version)
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {connection.ops.quote_name(REGISTRY_TABLE)}")
-
-
-def _ensure_in_threads(versions: list) -> list:
-    barrier = threading.Barrier(len(versions))
-    outcomes: list = [None] * len(versions)
-
-    def work(i, pk):
-        try:
-            barrier.wait(timeout=10)
-            outcomes[i] = ensure_dataset_table(ProductVersion.objects.get(pk=pk))
-        except Exception as exc:  # reported by the assertion on the outcomes
-            outcomes[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=work, args=(i, v.pk)) for i, v in enumerate(versions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return outcomes
-
-
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-@pytest.mark.usefixtures("reference_data")
-def test_concurrent_first_queries_load_the_dataset_once(actor, committed_tables, monkeypatch):
-    earlier = make_version(actor, footfall_csv(100))
-    committed_tables.append(earlier)
-    ensure_dataset_table(earlier)  # the registry exists: only the row lock can serialise
-    version = make_version(member_of(OrganizationFactory()), footfall_csv(500))
-    committed_tables.append(version)
-    loads = []
-    real_load = datasets._load
-
-    def counting_load(locked, table):
-        loads.append(table)
-        threading.Event().wait(0.3)  # widen the window in which the other caller arrives
-        real_load(locked, table)
-
-    monkeypatch.setattr(datasets, "_load", counting_load)
-    outcomes = _ensure_in_threads([version, version, version])
-    assert outcomes == [dataset_table_name(version)] * 3
-    assert loads == [dataset_table_name(version)]
-    assert registry_rows(version)[0][1] == 500
-
-
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-@pytest.mark.usefixtures("reference_data")
-def test_concurrent_first_loads_of_two_versions_both_create_their_tables(actor, committed_tables):
-    first = make_version(actor, footfall_csv(200))
-    other_actor = member_of(OrganizationFactory())
-    second = make_version(other_actor, footfall_csv(300))
-    committed_tables.extend([first, second])
-    assert not table_exists(REGISTRY_TABLE)
-    outcomes = _ensure_in_threads([first, second])
-    assert outcomes == [dataset_table_name(first), dataset_table_name(second)]
-    assert run_query(first, {}).rows == [[200]]
-    assert run_query(second, {}).rows == [[300]]

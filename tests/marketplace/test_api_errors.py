@@ -36,7 +36,7 @@ def test_a_database_that_does_not_answer_is_a_503_with_a_retry_hint():
 
 def test_an_unavailable_dataset_is_a_503_in_the_error_shape(licensed):
     version = licensed["licence"].version
-    version.dataset.storage.delete(version.dataset.name)
+    version.dataset_parquet.storage.delete(version.dataset_parquet.name)
     answer = licensed["client"].post(
         f"/api/v1/products/{licensed['product'].slug}/query",
         {"aggregates": [{"fn": "count"}]},
@@ -46,7 +46,7 @@ def test_an_unavailable_dataset_is_a_503_in_the_error_shape(licensed):
     assert answer.status_code == 503
     assert answer["Content-Type"].startswith("application/json")
     error = answer.json()["error"]
-    assert error["code"] == "dataset_unavailable" and answer["Retry-After"] == "60"
+    assert error["code"] == "dataset_unavailable" and answer["Retry-After"] == "30"
     # Nothing is metered for an access that did not happen.
     from licensing.models import UsageRecord
 
