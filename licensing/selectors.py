@@ -2,13 +2,17 @@
 
 from collections import defaultdict
 from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
 
-from django.db.models import Count, Q, QuerySet
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, Max, Q, QuerySet
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from accounts.models import Organization, User
-from catalogue.models import DataProduct
+from catalogue.models import DataProduct, ProductVersion
+from catalogue.privacy import Declaration, DeclarationError, parse_declaration
+from kernel.regions import region_for, region_of_name
 from licensing.models import Licence, LicenceRequest, UsageRecord
 
 
@@ -129,3 +133,135 @@ def usage_visible_to(user: User, organization: Organization | None) -> QuerySet[
     return UsageRecord.objects.filter(
         Q(organization=organization) | Q(product__provider=organization)
     ).select_related("product", "licence", "organization")
+
+
+def declaration_of(version: ProductVersion) -> Declaration | None:
+    """How the version's answers are protected, or None when it has no valid declaration."""
+    if not version.privacy:
+        return None if version.has_personal_data else Declaration(mode="exact")
+    try:
+        return parse_declaration(version.privacy, version.schema_fields(), version.data_categories)
+    except DeclarationError:
+        return None
+
+
+def _remaining(total: Decimal, spent: Decimal) -> str:
+    return str(max(Decimal(0), total - spent).normalize())
+
+
+def privacy_budget(
+    licence: Licence | None, version: ProductVersion, declaration: Declaration | None = None
+) -> dict[str, Any]:
+    """What is left of the privacy budgets of a licence and of its product's version, as
+    every private answer, the try-query panel and the preview report it."""
+    declaration = declaration or declaration_of(version)
+    if declaration is None or not declaration.is_private:
+        return {"protected": False}
+    state: dict[str, Any] = {
+        "protected": True,
+        "product": {
+            "epsilon_cap": str(declaration.epsilon_cap.normalize()),
+            "epsilon_spent": str(version.privacy_epsilon_spent.normalize()),
+            "epsilon_remaining": _remaining(declaration.epsilon_cap, version.privacy_epsilon_spent),
+        },
+    }
+    if licence is not None:
+        state["licence"] = {
+            "epsilon_budget": str(licence.privacy_epsilon_budget.normalize()),
+            "epsilon_spent": str(licence.privacy_epsilon_spent.normalize()),
+            "epsilon_remaining": _remaining(
+                licence.privacy_epsilon_budget, licence.privacy_epsilon_spent
+            ),
+            "epsilon_per_query": str(licence.privacy_epsilon_per_query.normalize()),
+            "queries_left": int(
+                max(Decimal(0), licence.privacy_epsilon_budget - licence.privacy_epsilon_spent)
+                // licence.privacy_epsilon_per_query
+            ),
+            "renews_at": licence.ends_at.isoformat() if licence.ends_at else None,
+        }
+    return state
+
+
+def privacy_by_licensee(product: DataProduct) -> list[dict[str, Any]]:
+    """The provider's view of the privacy spent on its product: per licence (newest
+    first), the budget, what is spent and left, the private answers released to it and
+    those it got again from the cache, and its last query."""
+    licences = (
+        Licence.objects.filter(product=product)
+        .select_related("buyer", "version")
+        .annotate(
+            answered=Count("usage", filter=Q(usage__cached=False, usage__epsilon__gt=0)),
+            repeated=Count("usage", filter=Q(usage__cached=True)),
+            last_query=Max("usage__occurred_at"),
+        )
+        .order_by("-granted_at", "-pk")
+    )
+    rows = []
+    for licence in licences:
+        spent = licence.privacy_epsilon_spent
+        budget = licence.privacy_epsilon_budget
+        rows.append(
+            {
+                "licence": licence,
+                "buyer": licence.buyer,
+                "epsilon_budget": budget,
+                "epsilon_spent": spent.normalize(),
+                "epsilon_remaining": max(Decimal(0), budget - spent).normalize(),
+                "percent_spent": int(min(100, (spent * 100 / budget))) if budget else 0,
+                "answered": licence.answered,
+                "repeated": licence.repeated,
+                "last_query": licence.last_query,
+            }
+        )
+    return rows
+
+
+def residency(product: DataProduct) -> list[dict[str, Any]]:
+    """Where each version's files live and which regions answered its queries: per version
+    (newest first), the region its origin maps to, every stored file's region and name
+    (files outside it listed as misplaced), the Parquet preparation, and the regions named
+    by its usage records (the last one first)."""
+    expected = region_for(product.origin_jurisdiction).code
+    answered: dict[int, list[tuple[str, datetime, int]]] = defaultdict(list)
+    for row in (
+        UsageRecord.objects.filter(product=product)
+        .exclude(region="")
+        # A provider's preview has no licence: it ran on the version listed then.
+        .values("region", version=Coalesce("licence__version", "product__listed_version"))
+        .annotate(last=Max("occurred_at"), n=Count("pk"))
+        .order_by("-last")
+    ):
+        answered[row["version"]].append((row["region"], row["last"], row["n"]))
+    out = []
+    for version in product.versions.order_by("-number"):
+        files = [
+            {"file": label, "name": field.name, "region": _region_of(field.name)}
+            for label, field in (
+                ("sample", version.sample),
+                ("dataset", version.dataset),
+                ("parquet", version.dataset_parquet),
+            )
+            if field
+        ]
+        regions = answered.get(version.pk, [])
+        out.append(
+            {
+                "version": version,
+                "expected_region": expected,
+                "files": files,
+                "misplaced": [f for f in files if f["region"] != expected],
+                "dataset_state": version.dataset_state,
+                "dataset_rows": version.dataset_rows,
+                "dataset_sha256": version.dataset_sha256,
+                "last_answered_in": regions[0][0] if regions else "",
+                "last_answered_at": regions[0][1] if regions else None,
+                "answered_in": sorted({r[0] for r in regions}),
+                "queries": sum(r[2] for r in regions),
+            }
+        )
+    return out
+
+
+def _region_of(name: str) -> str:
+    found = region_of_name(name)
+    return found.code if found else ""

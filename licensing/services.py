@@ -970,35 +970,6 @@ def _declaration(version: ProductVersion):
         ) from None
 
 
-def _budget_state(licence: Licence | None, version: ProductVersion, declaration) -> dict:
-    """What is left of the privacy budgets, as every private answer reports it."""
-    if not declaration.is_private:
-        return {"protected": False}
-    state: dict[str, Any] = {
-        "protected": True,
-        "product": {
-            "epsilon_cap": str(declaration.epsilon_cap),
-            "epsilon_spent": str(version.privacy_epsilon_spent.normalize()),
-            "epsilon_remaining": str(
-                max(Decimal(0), declaration.epsilon_cap - version.privacy_epsilon_spent).normalize()
-            ),
-        },
-    }
-    if licence is not None:
-        state["licence"] = {
-            "epsilon_budget": str(licence.privacy_epsilon_budget.normalize()),
-            "epsilon_spent": str(licence.privacy_epsilon_spent.normalize()),
-            "epsilon_remaining": str(
-                max(
-                    Decimal(0), licence.privacy_epsilon_budget - licence.privacy_epsilon_spent
-                ).normalize()
-            ),
-            "epsilon_per_query": str(licence.privacy_epsilon_per_query.normalize()),
-            "renews_at": licence.ends_at.isoformat() if licence.ends_at else None,
-        }
-    return state
-
-
 def _quota_check(licence: Licence, now: datetime) -> None:
     """Under the licence row's lock: this month's accesses, and those running, against the
     monthly quota."""
@@ -1167,7 +1138,7 @@ def query_preview(*, licence: Licence | None, version: ProductVersion, query) ->
     else:
         answer["cost"] = {"epsilon": "0", "delta": 0}
         answer["min_group_size"] = max(2, int(version.min_group_size))
-    answer["budget"] = _budget_state(licence, version, declaration)
+    answer["budget"] = selectors.privacy_budget(licence, version, declaration)
     return answer
 
 
@@ -1287,7 +1258,7 @@ def access_query(
 
 
 def _with_privacy(answer, cost, cached, licence, version, declaration) -> dict:
-    state = _budget_state(licence, version, declaration)
+    state = selectors.privacy_budget(licence, version, declaration)
     return {
         **answer,
         "cached": cached,
