@@ -18,8 +18,13 @@ Modelling (ODRL 2.2 Information Model, compact form):
 * Permission constraints (all must hold): ``purpose isAnyOf``, ``spatial isAnyOf``
   (EU Publications Office country IRIs), ``dateTime gteq start`` and, unless perpetual,
   ``dateTime lt end``; ``count lteq N`` with ``unit dx:perCalendarMonth`` when there is a
-  quota; ``dx:minimumGroupSize gteq k`` (results may only be used while every group in
-  them has at least k members — the exchange's suppression threshold).
+  quota. An exactly answered product adds ``dx:minimumGroupSize gteq k`` (results may only
+  be used while every group in them has at least k members — the exchange's suppression
+  threshold); a differentially private one instead states its privacy budget:
+  ``dx:privacyLoss lteq ε`` with ``unit dx:perLicencePeriod`` (the ε the licence may spend
+  from its start to its end or renewal), ``dx:privacyLossPerQuery lteq ε`` and
+  ``dx:privacyDelta lteq δ`` per query, and the privacy unit whose contributions are
+  bounded (``dx:privacyUnit``; "each row" when none is named).
 * Duties on the permission: ``attribute`` (text in ``dct:description``, provider as
   ``attributedParty``); ``inform`` the provider within ``PT{N}H`` (``event gt
   dx:dataBreach`` + ``elapsedTime lteq``); at the end (``event gt dx:licenceEnd``, i.e.
@@ -48,6 +53,7 @@ __all__ = [
     "ODRL_CONTEXT",
     "ODRL_CONTEXT_URL",
     "LicenceFacts",
+    "PrivacyTerms",
     "country_iri",
     "licence_policy",
     "policy_json",
@@ -155,6 +161,16 @@ MAX_BREACH_NOTICE_HOURS = 72  # contract terms: tighter than both regimes
 
 
 @dataclass(frozen=True)
+class PrivacyTerms:
+    """A differentially private product's budget as the licence grants it."""
+
+    epsilon_budget: str  # decimal text: ε per licence period
+    epsilon_per_query: str  # decimal text
+    delta_per_query: float
+    unit: str  # the privacy unit's column; "" = each row
+
+
+@dataclass(frozen=True)
 class LicenceFacts:
     uid: str  # absolute URL of the licence
     policy_url: str  # absolute URL of the policy document itself
@@ -177,6 +193,38 @@ class LicenceFacts:
     end_of_term: str  # "delete" | "return"
     attribution: str
     min_group_size: int  # k
+    privacy: PrivacyTerms | None = None  # None: exact aggregates with k-suppression
+
+
+def _decimal(name: str, value: str) -> dict:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = float("nan")
+    if not number > 0:
+        raise ValueError(f"{name} must be a positive decimal: {value!r}")
+    return {"@value": str(value), "@type": "xsd:decimal"}
+
+
+def _privacy_constraints(privacy: PrivacyTerms) -> list[dict]:
+    delta = privacy.delta_per_query
+    if isinstance(delta, bool) or not isinstance(delta, int | float) or not 0 < delta < 1:
+        raise ValueError(f"delta_per_query must be in (0, 1): {delta!r}")
+    return [
+        _constraint(
+            "dx:privacyLoss",
+            "lteq",
+            _decimal("epsilon_budget", privacy.epsilon_budget),
+            unit={"@id": "dx:perLicencePeriod"},
+        ),
+        _constraint(
+            "dx:privacyLossPerQuery",
+            "lteq",
+            _decimal("epsilon_per_query", privacy.epsilon_per_query),
+        ),
+        _constraint("dx:privacyDelta", "lteq", {"@value": repr(delta), "@type": "xsd:double"}),
+        _constraint("dx:privacyUnit", "eq", privacy.unit or "each row"),
+    ]
 
 
 def country_iri(alpha2: str) -> str:
@@ -264,9 +312,14 @@ def licence_policy(facts: LicenceFacts) -> dict:
         # `unit` names the measure of the right operand; the profile unit dx:perCalendarMonth
         # says the count is taken per calendar month (UTC) and restarts on the 1st.
         constraints.append(_constraint("count", "lteq", quota, unit={"@id": "dx:perCalendarMonth"}))
-    # Results may only be used while every group in them has at least k members (the
-    # exchange suppresses smaller groups); dx:minimumGroupSize is a profile left operand.
-    constraints.append(_constraint("dx:minimumGroupSize", "gteq", k))
+    if facts.privacy is None:
+        # Results may only be used while every group in them has at least k members (the
+        # exchange suppresses smaller groups); dx:minimumGroupSize is a profile left operand.
+        constraints.append(_constraint("dx:minimumGroupSize", "gteq", k))
+    else:
+        # Differential privacy: the budget is the limit, not a group size (docs/domain.md,
+        # "Answers that cannot be differenced").
+        constraints += _privacy_constraints(facts.privacy)
 
     provider = _party(facts.assigner_uid, facts.assigner_name)
     end_event = _constraint("event", "gt", {"@id": "dx:licenceEnd"})

@@ -145,8 +145,17 @@ def declaration_of(version: ProductVersion) -> Declaration | None:
         return None
 
 
+def epsilon_text(value: Decimal) -> str:
+    """An ε as people read it: "200", "0.5" (never "2E+2" or "0.500000")."""
+    return str(trimmed(value))
+
+
+def trimmed(value: Decimal) -> Decimal:
+    return value.quantize(Decimal(1)) if value == value.to_integral() else value.normalize()
+
+
 def _remaining(total: Decimal, spent: Decimal) -> str:
-    return str(max(Decimal(0), total - spent).normalize())
+    return epsilon_text(max(Decimal(0), total - spent))
 
 
 def privacy_budget(
@@ -160,19 +169,19 @@ def privacy_budget(
     state: dict[str, Any] = {
         "protected": True,
         "product": {
-            "epsilon_cap": str(declaration.epsilon_cap.normalize()),
-            "epsilon_spent": str(version.privacy_epsilon_spent.normalize()),
+            "epsilon_cap": epsilon_text(declaration.epsilon_cap),
+            "epsilon_spent": epsilon_text(version.privacy_epsilon_spent),
             "epsilon_remaining": _remaining(declaration.epsilon_cap, version.privacy_epsilon_spent),
         },
     }
     if licence is not None:
         state["licence"] = {
-            "epsilon_budget": str(licence.privacy_epsilon_budget.normalize()),
-            "epsilon_spent": str(licence.privacy_epsilon_spent.normalize()),
+            "epsilon_budget": epsilon_text(licence.privacy_epsilon_budget),
+            "epsilon_spent": epsilon_text(licence.privacy_epsilon_spent),
             "epsilon_remaining": _remaining(
                 licence.privacy_epsilon_budget, licence.privacy_epsilon_spent
             ),
-            "epsilon_per_query": str(licence.privacy_epsilon_per_query.normalize()),
+            "epsilon_per_query": epsilon_text(licence.privacy_epsilon_per_query),
             "queries_left": int(
                 max(Decimal(0), licence.privacy_epsilon_budget - licence.privacy_epsilon_spent)
                 // licence.privacy_epsilon_per_query
@@ -205,8 +214,8 @@ def privacy_by_licensee(product: DataProduct) -> list[dict[str, Any]]:
                 "licence": licence,
                 "buyer": licence.buyer,
                 "epsilon_budget": budget,
-                "epsilon_spent": spent.normalize(),
-                "epsilon_remaining": max(Decimal(0), budget - spent).normalize(),
+                "epsilon_spent": trimmed(spent),
+                "epsilon_remaining": trimmed(max(Decimal(0), budget - spent)),
                 "percent_spent": int(min(100, (spent * 100 / budget))) if budget else 0,
                 "answered": licence.answered,
                 "repeated": licence.repeated,

@@ -551,7 +551,20 @@ def _policy(licence: Licence) -> dict:
             end_of_term=licence.terms["end_of_term"],
             attribution=f"Source: {product.provider.legal_name} via Jambatan Data Exchange",
             min_group_size=licence.version.min_group_size,
+            privacy=_odrl_privacy(licence),
         )
+    )
+
+
+def _odrl_privacy(licence: Licence) -> odrl.PrivacyTerms | None:
+    declaration = selectors.declaration_of(licence.version)
+    if declaration is None or not declaration.is_private:
+        return None
+    return odrl.PrivacyTerms(
+        epsilon_budget=selectors.epsilon_text(licence.privacy_epsilon_budget),
+        epsilon_per_query=selectors.epsilon_text(licence.privacy_epsilon_per_query),
+        delta_per_query=licence.privacy_delta_per_query,
+        unit=declaration.unit,
     )
 
 
@@ -994,11 +1007,14 @@ def _reserve(
     reservation left so that a failure refunds it. No lock is held while the query runs."""
     on_licence = epsilon if charge_licence else Decimal(0)
     with transaction.atomic():
-        licence = Licence.objects.select_for_update().get(pk=licence.pk)
+        # Lock order, everywhere a query's cost moves: the licence, then the version, then
+        # (by audit_record) the ledger head. NO KEY UPDATE locks leave the foreign-key
+        # checks of usage records and answers being written meanwhile unblocked.
+        licence = Licence.objects.select_for_update(no_key=True).get(pk=licence.pk)
         if not licence.is_live():
             raise NoLiveLicence(_("Not found."))
         _quota_check(licence, timezone.now())
-        version = ProductVersion.objects.select_for_update().get(pk=version.pk)
+        version = ProductVersion.objects.select_for_update(no_key=True).get(pk=version.pk)
         if (
             on_licence
             and licence.privacy_epsilon_spent + on_licence > licence.privacy_epsilon_budget
@@ -1010,8 +1026,8 @@ def _reserve(
                     "already answered can be asked again at no cost."
                 )
                 % {
-                    "spent": licence.privacy_epsilon_spent.normalize(),
-                    "budget": licence.privacy_epsilon_budget.normalize(),
+                    "spent": selectors.epsilon_text(licence.privacy_epsilon_spent),
+                    "budget": selectors.epsilon_text(licence.privacy_epsilon_budget),
                     "when": f" ({licence.ends_at:%Y-%m-%d})" if licence.ends_at else "",
                 },
                 renews_at=licence.ends_at,
@@ -1024,7 +1040,7 @@ def _reserve(
                     "(ε %(cap)s); it renews when the provider lists a new version. Queries "
                     "already answered can be asked again at no cost."
                 )
-                % {"cap": cap.normalize()},
+                % {"cap": selectors.epsilon_text(cap)},
                 renews_at=None,
                 scope="product",
             )
@@ -1047,6 +1063,7 @@ def _refund(reservation: PrivacyReservation) -> None:
         locked = PrivacyReservation.objects.select_for_update().filter(pk=reservation.pk).first()
         if locked is None:
             return
+        Licence.objects.select_for_update(no_key=True).filter(pk=locked.licence_id).first()
         if locked.licence_epsilon:
             Licence.objects.filter(pk=locked.licence_id).update(
                 privacy_epsilon_spent=F("privacy_epsilon_spent") - locked.licence_epsilon
@@ -1127,7 +1144,7 @@ def query_preview(*, licence: Licence | None, version: ProductVersion, query) ->
         delta = licence.privacy_delta_per_query if licence else 1e-7
         plan_ = plan(parsed, declaration, epsilon=epsilon, delta=delta)
         answer["cost"] = {
-            "epsilon": "0" if cached else str(plan_.epsilon.normalize()),
+            "epsilon": "0" if cached else selectors.epsilon_text(plan_.epsilon),
             "delta": 0 if cached else plan_.delta,
         }
         answer["expected_error_95"] = {
@@ -1173,7 +1190,7 @@ def access_query(
     released = QueryAnswer.objects.filter(version=version, fingerprint=fingerprint).first()
     if released is not None:
         with transaction.atomic():
-            locked = Licence.objects.select_for_update().get(pk=licence.pk)
+            locked = Licence.objects.select_for_update(no_key=True).get(pk=licence.pk)
             if not locked.is_live():
                 raise NoLiveLicence(_("Not found."))
             _quota_check(locked, timezone.now())
@@ -1220,6 +1237,7 @@ def access_query(
         _refund(reservation)
         raise
     with transaction.atomic():
+        Licence.objects.select_for_update(no_key=True).filter(pk=licence.pk).first()
         stored, _created = QueryAnswer.objects.get_or_create(
             version=version,
             fingerprint=fingerprint,
@@ -1262,7 +1280,7 @@ def _with_privacy(answer, cost, cached, licence, version, declaration) -> dict:
     return {
         **answer,
         "cached": cached,
-        "privacy": {**state, "epsilon_charged": str(cost.normalize()) if cost else "0"},
+        "privacy": {**state, "epsilon_charged": selectors.epsilon_text(cost) if cost else "0"},
     }
 
 

@@ -110,8 +110,16 @@ def purpose(code: str = "market-research") -> Purpose:
     return Purpose.objects.get(code=code)
 
 
-def draft_product(provider: Organization, actor: User, **kwargs) -> DataProduct:
-    """A draft product whose first version is complete enough to submit."""
+def draft_product(
+    provider: Organization,
+    actor: User,
+    *,
+    dataset: bytes | None = None,
+    sample: bytes | None = None,
+    **kwargs,
+) -> DataProduct:
+    """A draft product whose first version is complete enough to submit (its dataset and
+    sample the footfall CSV unless given)."""
     product = catalogue_services.product_create(
         provider=provider,
         actor=actor,
@@ -139,10 +147,12 @@ def draft_product(provider: Organization, actor: User, **kwargs) -> DataProduct:
         **kwargs,
     )
     catalogue_services.version_upload_sample(
-        version=version, actor=actor, upload=csv_upload(footfall_csv(20), "sample.csv")
+        version=version, actor=actor, upload=csv_upload(sample or footfall_csv(20), "sample.csv")
     )
     catalogue_services.version_upload_dataset(
-        version=version, actor=actor, upload=csv_upload(footfall_csv(300), "dataset.csv")
+        version=version,
+        actor=actor,
+        upload=csv_upload(dataset or footfall_csv(300), "dataset.csv"),
     )
     return product
 
@@ -231,3 +241,34 @@ def recorded_moves(obj, *, since: int, field: str = "status") -> list[tuple]:
         if before.get(field) != after.get(field):
             moves.append((event.action, before.get(field), after.get(field)))
     return moves
+
+
+# --- licensing ------------------------------------------------------------------------------
+
+
+def licensed(product: DataProduct, buyer: Organization | None = None, **request_kwargs):
+    """A live licence of ``product`` for ``buyer`` (a new Chinese buyer unless given), granted
+    through the request and decision services: ``(licence, buyer's user)``."""
+    from django.utils import timezone
+
+    from licensing import services as licensing_services
+    from licensing.models import Licence
+
+    buyer = buyer or OrganizationFactory(jurisdiction="CN", is_provider=False)
+    user = buyer.memberships.first().user if buyer.memberships.exists() else member_of(buyer)
+    offer = request_kwargs.pop("offer", None) or product.offers.order_by("pk").first()
+    request = licensing_services.licence_request_create(
+        buyer=buyer,
+        user=user,
+        offer=offer,
+        purpose=request_kwargs.pop("purpose", "market-research"),
+        processing_jurisdiction=request_kwargs.pop("processing_jurisdiction", "CN"),
+        intended_start=timezone.localdate(),
+        accepted_terms_hash=licensing_services.terms_hash(licensing_services.offer_terms(offer)),
+        **request_kwargs,
+    )
+    if request.status != "approved":
+        licensing_services.licence_request_decide(
+            request=request, user=product.provider.memberships.first().user, approve=True
+        )
+    return Licence.objects.get(request=request), user
