@@ -339,6 +339,11 @@ def answer_in_region(*, version: ProductVersion, query: dict, plan: dict | None)
                 )
                 % {"n": int(settings.ACCESS_WAIT_SECONDS)}
             ) from None
+        except Exception as exc:  # noqa: BLE001 - the region's task failed, or its backend
+            log.warning("the %s region failed to answer for version %s: %r", queue, version.pk, exc)
+            raise RegionUnavailable(
+                _("The data region could not answer this query; nothing was metered.")
+            ) from exc
     error = result.get("error")
     if error:
         if error["code"] == "invalid":

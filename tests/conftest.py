@@ -1,5 +1,7 @@
 """Shared fixtures: service detection (PostgreSQL, Redis), a real Celery worker, API clients."""
 
+import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -46,17 +48,33 @@ def _service_markers(request):
 
 @pytest.fixture(autouse=True)
 def _isolated_media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.DATA_REGIONS = region_roots(tmp_path / "media" / "regions")
+    use_media(settings, tmp_path / "media")
+
+
+def use_media(settings, media_root: Path) -> None:
+    """Uploads (and the development data regions under them) in ``media_root``: what a
+    worker started with the same ``media_root`` reads (``service_env``)."""
+    settings.MEDIA_ROOT = media_root
+    settings.DATA_REGIONS = region_roots(Path(media_root) / "regions")
 
 
 def region_roots(base: Path) -> dict:
-    """The development regions (cn, my, sg) with their roots under ``base``."""
+    """The development regions (cn, my, sg) with their roots under ``base``, and queues of
+    their own (named after ``base``, so that a worker started for the same media root
+    listens where this process sends, and no other test's leftovers are on them)."""
+    tag = hashlib.sha1(str(base).encode()).hexdigest()[:8]  # noqa: S324 - a name, not security
     return {
-        "cn": {"jurisdictions": ["CN"], "root": str(base / "cn")},
-        "my": {"jurisdictions": ["MY"], "root": str(base / "my")},
-        "sg": {"jurisdictions": ["SG", "*"], "root": str(base / "sg")},
+        code: {
+            "jurisdictions": jurisdictions,
+            "root": str(base / code),
+            "queue": f"data.{code}.{tag}",
+        }
+        for code, jurisdictions in (("cn", ["CN"]), ("my", ["MY"]), ("sg", ["SG", "*"]))
     }
+
+
+def region_queues(media_root: Path) -> list[str]:
+    return [spec["queue"] for spec in region_roots(Path(media_root) / "regions").values()]
 
 
 @pytest.fixture(autouse=True)
@@ -118,6 +136,7 @@ def service_env(*, broker_url: str, media_root: Path, extra_env: dict | None = N
         CELERY_RESULT_BACKEND=broker_url if broker_url.startswith("redis") else "",
         CELERY_TASK_ALWAYS_EAGER="0",
         MEDIA_ROOT=str(media_root),
+        DATA_REGIONS=json.dumps(region_roots(Path(media_root) / "regions")),
         PYTHONUNBUFFERED="1",
     )
     env.update(extra_env or {})
@@ -136,11 +155,13 @@ def start_worker(
     broker_url: str | None = None,
     pool: str = "solo",
     include: tuple[str, ...] = (),
+    queues: list[str] | None = None,
 ):
     """Starts `celery -A marketplace worker` on Redis (or ``broker_url``), reading the tests'
     database. ``pool="prefork"`` (one child) is what a deployment runs: time limits are
     enforced only there. The worker leads its own process group, so a test can kill it
-    whole (parent and children)."""
+    whole (parent and children). ``queues`` replaces the queues it serves (a region's
+    worker serves only its region's)."""
     env = service_env(
         broker_url=broker_url or TEST_REDIS_URL,
         media_root=media_root,
@@ -158,7 +179,8 @@ def start_worker(
         f"--pool={pool}",
         "--loglevel=INFO",
         "-Q",
-        queue,
+        # Like a development worker, it serves every data region too, unless told its queues.
+        ",".join(queues if queues is not None else [queue, *region_queues(media_root)]),
         "--without-gossip",
         "--without-mingle",
         "--without-heartbeat",

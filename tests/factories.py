@@ -246,7 +246,7 @@ def recorded_moves(obj, *, since: int, field: str = "status") -> list[tuple]:
 # --- licensing ------------------------------------------------------------------------------
 
 
-def licensed(product: DataProduct, buyer: Organization | None = None, **request_kwargs):
+def grant_licence(product: DataProduct, buyer: Organization | None = None, **request_kwargs):
     """A live licence of ``product`` for ``buyer`` (a new Chinese buyer unless given), granted
     through the request and decision services: ``(licence, buyer's user)``."""
     from django.utils import timezone

@@ -12,6 +12,7 @@ from compliance.models import CheckRun, StageReview
 from compliance.services import cases, decisions
 from kernel.exceptions import Conflict
 from kernel.ledger.models import AuditEvent
+from tests.conftest import use_media
 from tests.factories import (
     OrganizationFactory,
     add_offer,
@@ -42,7 +43,7 @@ def stage_status(stage_id):
 
 
 def test_the_whole_flow_through_a_real_worker(celery_worker_proc, settings):
-    settings.MEDIA_ROOT = celery_worker_proc["media_root"]
+    use_media(settings, celery_worker_proc["media_root"])
     org = OrganizationFactory(jurisdiction="MY")
     owner = member_of(org)
     product = draft_product(org, owner)
@@ -68,7 +69,7 @@ def test_the_whole_flow_through_a_real_worker(celery_worker_proc, settings):
 
 
 def test_two_reviewers_deciding_at_once_exactly_one_wins(celery_worker_proc, settings):
-    settings.MEDIA_ROOT = celery_worker_proc["media_root"]
+    use_media(settings, celery_worker_proc["media_root"])
     org = OrganizationFactory(jurisdiction="MY")
     owner = member_of(org)
     product = draft_product(org, owner)

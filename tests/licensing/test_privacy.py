@@ -27,7 +27,7 @@ from marketplace.demo.files import dataset_path, sample_path
 from tests.conftest import bearer
 from tests.factories import (
     OrganizationFactory,
-    licensed,
+    grant_licence,
     listed_product,
 )
 from tests.licensing.test_licensing_api import token_for
@@ -99,7 +99,7 @@ def test_the_differencing_attack_recovers_the_row_from_exact_aggregates():
     """The attack as it was reported, against the exact engine (kept only for non-personal
     products whose provider chooses it): two allowed answers, one row."""
     product = mall_traffic(privacy={"mode": "exact", "exact_acknowledged": True})
-    licence, user = licensed(product, purpose=PURPOSE)
+    licence, user = grant_licence(product, purpose=PURPOSE)
     wide = ask(licence, user, hours(0, 23))
     narrow = ask(licence, user, hours(11, 23))
     assert wide["rows"][0][0] - narrow["rows"][0][0] == HOUR_10_VISITORS
@@ -108,7 +108,7 @@ def test_the_differencing_attack_recovers_the_row_from_exact_aggregates():
 
 def test_the_differencing_attack_no_longer_recovers_the_row():
     product = mall_traffic()
-    licence, user = licensed(product, purpose=PURPOSE)
+    licence, user = grant_licence(product, purpose=PURPOSE)
     wide = ask(licence, user, hours(0, 23))
     narrow = ask(licence, user, hours(11, 23))
     assert wide["private"] and narrow["private"]
@@ -133,7 +133,7 @@ def test_the_differencing_attack_no_longer_recovers_the_row():
 
 def test_the_averaging_attack_gets_the_same_answer_twenty_times_for_one_charge():
     product = mall_traffic()
-    licence, user = licensed(product, purpose=PURPOSE)
+    licence, user = grant_licence(product, purpose=PURPOSE)
     answers = [ask(licence, user, hours(0, 23)) for _ in range(20)]
     assert all(a["rows"] == answers[0]["rows"] for a in answers)
     assert [a["cached"] for a in answers] == [False] + [True] * 19
@@ -151,8 +151,8 @@ def test_the_averaging_attack_gets_the_same_answer_twenty_times_for_one_charge()
 
 def test_another_buyer_asking_the_same_query_gets_the_released_answer_at_no_cost():
     product = mall_traffic()
-    first, first_user = licensed(product, purpose=PURPOSE)
-    second, second_user = licensed(product, purpose=PURPOSE)
+    first, first_user = grant_licence(product, purpose=PURPOSE)
+    second, second_user = grant_licence(product, purpose=PURPOSE)
     a = ask(first, first_user, hours(0, 23))
     b = ask(second, second_user, hours(0, 23))
     assert a["rows"] == b["rows"] and b["cached"]
@@ -164,7 +164,7 @@ def test_another_buyer_asking_the_same_query_gets_the_released_answer_at_no_cost
 
 def test_answers_say_what_is_left_of_both_budgets():
     product = mall_traffic(offer={"dp_epsilon_budget": "3", "dp_epsilon_per_query": "1"})
-    licence, user = licensed(product, purpose=PURPOSE)
+    licence, user = grant_licence(product, purpose=PURPOSE)
     answer = ask(licence, user, hours(0, 23))
     assert answer["privacy"]["licence"] == {
         "epsilon_budget": "3",
@@ -184,7 +184,7 @@ def test_answers_say_what_is_left_of_both_budgets():
 def test_the_budget_is_spent_after_the_declared_number_of_queries(api_client):
     # ε 2 per licence period at ε 0.5 a query: four different queries, then a 429.
     product = mall_traffic(offer={"dp_epsilon_budget": "2", "dp_epsilon_per_query": "0.5"})
-    licence, user = licensed(product, purpose=PURPOSE)
+    licence, user = grant_licence(product, purpose=PURPOSE)
     _user, raw = token_for(licence.buyer, processing_jurisdiction="CN")
     client = bearer(api_client, raw)
     url = f"/api/v1/products/{product.slug}/query"
@@ -220,8 +220,8 @@ def test_the_product_cap_holds_across_two_buyer_organisations():
         privacy={**demo_spec("kl-mall-foot-traffic")["privacy"], "epsilon_cap": "1.5"},
         offer={"dp_epsilon_budget": "10", "dp_epsilon_per_query": "0.5"},
     )
-    a, a_user = licensed(product, purpose=PURPOSE)
-    b, b_user = licensed(product, purpose=PURPOSE)
+    a, a_user = grant_licence(product, purpose=PURPOSE)
+    b, b_user = grant_licence(product, purpose=PURPOSE)
     assert a.buyer != b.buyer
     ask(a, a_user, hours(0, 23))
     ask(a, a_user, hours(11, 23))
@@ -241,7 +241,7 @@ def test_the_product_cap_holds_across_two_buyer_organisations():
 
 def test_a_query_that_fails_in_the_region_is_refunded(monkeypatch, api_client):
     product = mall_traffic()
-    licence, user = licensed(product, purpose=PURPOSE)
+    licence, user = grant_licence(product, purpose=PURPOSE)
 
     def region_does_not_answer(**kwargs):
         raise RegionTimeout("The data region did not answer in time.")
@@ -267,7 +267,7 @@ def test_a_query_that_fails_in_the_region_is_refunded(monkeypatch, api_client):
 
 def test_a_reservation_left_by_a_dead_web_process_is_refunded_by_the_beat_task():
     product = mall_traffic()
-    licence, _user = licensed(product, purpose=PURPOSE)
+    licence, _user = grant_licence(product, purpose=PURPOSE)
     version = product.listed_version
     # What a web process leaves when it dies after the debit and before the answer.
     Licence.objects.filter(pk=licence.pk).update(privacy_epsilon_spent=Decimal("0.5"))
@@ -291,8 +291,8 @@ def test_a_reservation_left_by_a_dead_web_process_is_refunded_by_the_beat_task()
 
 def test_reports_and_extracts_are_released_once_per_version_and_charged_to_the_product():
     product = mall_traffic()
-    a, a_user = licensed(product, purpose=PURPOSE)
-    b, b_user = licensed(product, purpose=PURPOSE)
+    a, a_user = grant_licence(product, purpose=PURPOSE)
+    b, b_user = grant_licence(product, purpose=PURPOSE)
     report = {
         "group_by": ["district", "zone"],
         "aggregates": [{"fn": "count"}, {"fn": "avg", "column": "visitors"}],
@@ -325,7 +325,7 @@ def test_personal_data_is_never_answered_exactly():
 
 def test_min_and_max_are_refused_on_a_private_product():
     product = mall_traffic()
-    licence, user = licensed(product, purpose=PURPOSE)
+    licence, user = grant_licence(product, purpose=PURPOSE)
     from licensing.query import QueryError
 
     with pytest.raises(QueryError) as refused:
@@ -337,7 +337,7 @@ def test_min_and_max_are_refused_on_a_private_product():
 
 def test_the_licence_policy_carries_the_privacy_budget():
     product = mall_traffic(offer={"dp_epsilon_budget": "7.5", "dp_epsilon_per_query": "0.25"})
-    licence, _user = licensed(product, purpose=PURPOSE)
+    licence, _user = grant_licence(product, purpose=PURPOSE)
     constraints = {c["leftOperand"]: c for c in licence.policy["permission"][0]["constraint"]}
     assert constraints["dx:privacyLoss"]["operator"] == "lteq"
     assert constraints["dx:privacyLoss"]["rightOperand"] == {
@@ -354,7 +354,7 @@ def test_the_licence_policy_carries_the_privacy_budget():
 
 def test_an_exact_products_policy_keeps_its_group_size_and_has_no_budget():
     product = mall_traffic(privacy={"mode": "exact", "exact_acknowledged": True})
-    licence, _user = licensed(product, purpose=PURPOSE)
+    licence, _user = grant_licence(product, purpose=PURPOSE)
     operands = {c["leftOperand"] for c in licence.policy["permission"][0]["constraint"]}
     assert "dx:minimumGroupSize" in operands
     assert not operands & {"dx:privacyLoss", "dx:privacyLossPerQuery", "dx:privacyDelta"}
@@ -440,7 +440,7 @@ def test_the_noise_of_many_releases_has_the_declared_scale():
 def test_twenty_concurrent_queries_never_overspend():
     # ε 5 at ε 0.5 a query: exactly ten of twenty different queries may run.
     product = mall_traffic(offer={"dp_epsilon_budget": "5", "dp_epsilon_per_query": "0.5"})
-    licence, user = licensed(product, purpose=PURPOSE)
+    licence, user = grant_licence(product, purpose=PURPOSE)
     outcomes: list[str] = []
     lock = threading.Lock()
     start = threading.Barrier(20)

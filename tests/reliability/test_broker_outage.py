@@ -12,7 +12,7 @@ from compliance.models import CheckRun, StageReview
 from compliance.services import checking, decisions
 from kernel.ledger.models import AuditEvent
 from kernel.outbox.models import OutboxMessage
-from tests.conftest import bearer
+from tests.conftest import bearer, use_media
 from tests.factories import OrganizationFactory, add_offer, draft_product, member_of, reviewer
 from tests.reliability.conftest import real_services, record_timing, wait_until
 
@@ -52,7 +52,7 @@ def test_a_submission_with_the_broker_down_is_accepted_and_checked_once_it_is_ba
     own_redis, provider_client, settings, tmp_path
 ):
     client, product, _owner = provider_client
-    settings.MEDIA_ROOT = tmp_path / "media"
+    use_media(settings, tmp_path / "media")
     media = settings.MEDIA_ROOT
     with real_services(broker_url=own_redis.url, media_root=media, workdir=tmp_path):
         own_redis.stop()
@@ -81,7 +81,7 @@ def test_an_approval_and_a_rerun_with_the_broker_down_run_once_it_is_back(
     own_redis, provider_client, settings, tmp_path
 ):
     client, product, owner = provider_client
-    settings.MEDIA_ROOT = tmp_path / "media"
+    use_media(settings, tmp_path / "media")
     people = {s: reviewer(f"{s}_reviewer") for s in ("legal", "technical")}
     with real_services(broker_url=own_redis.url, media_root=settings.MEDIA_ROOT, workdir=tmp_path):
         assert client.post(f"/api/v1/products/{product.slug}/versions/1/submit").status_code == 200

@@ -10,6 +10,7 @@ from django.core.management import call_command
 from catalogue.models import DataProduct
 from compliance.models import CheckRun, ReviewCase, StageReview
 from kernel.ledger.selectors import ledger_first_problem
+from tests.conftest import use_media
 from tests.reliability.conftest import real_services, wait_until
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -19,7 +20,7 @@ def test_seed_demo_works_with_a_real_broker_and_worker(
     own_redis, reference_data, settings, tmp_path
 ):
     settings.DEBUG = True
-    settings.MEDIA_ROOT = tmp_path / "media"
+    use_media(settings, tmp_path / "media")
     with real_services(
         broker_url=own_redis.url, media_root=settings.MEDIA_ROOT, workdir=tmp_path, beat=False
     ):

@@ -15,7 +15,7 @@ import pytest
 from accounts.services import api_token_create
 from catalogue.models import ProductVersion
 from kernel.storage import referenced_names, storage_cleanup
-from tests.conftest import ROOT, service_env
+from tests.conftest import ROOT, service_env, use_media
 from tests.factories import OrganizationFactory, draft_product, member_of
 from tests.reliability.conftest import free_port, wait_until
 
@@ -94,7 +94,7 @@ def test_a_web_process_killed_mid_upload_leaves_nothing_after_the_clean_up(
     media = tmp_path / "media"
     incoming = tmp_path / "incoming"
     incoming.mkdir(parents=True)
-    settings.MEDIA_ROOT = media
+    use_media(settings, media)
     settings.FILE_UPLOAD_TEMP_DIR = str(incoming)
     org = OrganizationFactory(jurisdiction="MY")
     owner = member_of(org)

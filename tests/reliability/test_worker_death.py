@@ -14,7 +14,7 @@ from compliance.models import CheckRun, Finding, Pipeline, PipelineStage, StageR
 from compliance.services import cases, checking
 from kernel.ledger.models import AuditEvent
 from kernel.outbox.models import OutboxMessage
-from tests.conftest import kill_group, start_worker, stop_worker, wait_for_worker
+from tests.conftest import kill_group, start_worker, stop_worker, use_media, wait_for_worker
 from tests.factories import (
     OrganizationFactory,
     add_offer,
@@ -87,7 +87,7 @@ def test_a_whole_worker_killed_mid_check_is_replaced_under_default_settings(
 
         _missing("needs RabbitMQ on 127.0.0.1:5672")
     broker_url = RABBITMQ_URL if broker == "rabbitmq" else own_redis.url
-    settings.MEDIA_ROOT = tmp_path / "media"
+    use_media(settings, tmp_path / "media")
     product, owner = slow_product
     from marketplace.celery import app
 
@@ -142,7 +142,7 @@ def test_a_whole_worker_killed_mid_check_is_replaced_under_default_settings(
 def test_a_check_over_its_soft_limit_says_it_timed_out_and_a_rerun_works(
     own_redis, slow_product, settings, tmp_path
 ):
-    settings.MEDIA_ROOT = tmp_path / "media"
+    use_media(settings, tmp_path / "media")
     product, owner = slow_product
     media = settings.MEDIA_ROOT
     soft = {"CELERY_TASK_SOFT_TIME_LIMIT": "1", "CELERY_TASK_TIME_LIMIT": "30"}
@@ -171,7 +171,7 @@ def test_a_check_over_its_soft_limit_says_it_timed_out_and_a_rerun_works(
 def test_a_task_over_its_hard_limit_is_killed_and_recorded(
     own_redis, reference_data, settings, tmp_path
 ):
-    settings.MEDIA_ROOT = tmp_path / "media"
+    use_media(settings, tmp_path / "media")
     pipeline = Pipeline.objects.create(jurisdiction="ID", name="Indonesia: a stubborn check")
     PipelineStage.objects.create(
         pipeline=pipeline, stage="technical", position=1, checks=["technical.schema", STUBBORN]
