@@ -273,6 +273,9 @@ class ProductVersion(models.Model):
     )
     dataset_sha256 = models.CharField(max_length=64, blank=True)
     dataset_prepared_at = models.DateTimeField(null=True, blank=True)
+    # When dataset_state last changed: a preparation queued or running for longer than any
+    # worker can take has lost its task and is queued again (catalogue.requeue_stuck_datasets).
+    dataset_state_at = models.DateTimeField(null=True, blank=True)
     dataset_error = models.CharField(max_length=300, blank=True)
     # What the provider declares for answers that cannot be differenced (licensing.privacy):
     # the mode, the privacy unit, contribution bounds, clamps and public key sets.

@@ -1,6 +1,7 @@
 """Writes of the catalogue: products, versions, uploads, offers and the product lifecycle."""
 
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -751,16 +752,48 @@ def version_dataset_queue(*, version: ProductVersion, actor: User | None) -> Pro
             via="queue",
             actor=actor,
             organization=version.product.provider,
-            changes={"dataset_error": ""},
+            changes={"dataset_error": "", "dataset_state_at": timezone.now()},
             after={"region": region_for(version.product.origin_jurisdiction).code},
         )
-        enqueue(
-            PREPARE_DATASET_TASK,
-            kwargs={"version_id": version.pk},
-            queue=region_for(version.product.origin_jurisdiction).queue,
-            subject=version,
-        )
+        _enqueue_preparation(version)
     return version
+
+
+def _enqueue_preparation(version: ProductVersion) -> None:
+    enqueue(
+        PREPARE_DATASET_TASK,
+        kwargs={"version_id": version.pk},
+        queue=region_for(version.product.origin_jurisdiction).queue,
+        subject=version,
+    )
+
+
+def versions_requeue_stuck_datasets(*, now: datetime | None = None) -> int:
+    """Queues again the preparations queued or running for longer than any worker can take
+    (their task was lost with a broker or a worker); the task is idempotent and a worker
+    restarts an interrupted preparation (beat, every minute)."""
+    now = now or timezone.now()
+    limit = now - timedelta(seconds=settings.STAGE_CHECKS_STUCK_AFTER)
+    count = 0
+    for version in ProductVersion.objects.filter(
+        dataset_state__in=[D.QUEUED, D.PREPARING], dataset_state_at__lt=limit
+    ).select_related("product"):
+        with transaction.atomic():
+            locked = _locked_version(version)
+            if locked.dataset_state not in (D.QUEUED, D.PREPARING):
+                continue
+            ProductVersion.objects.filter(pk=locked.pk).update(dataset_state_at=now)
+            audit_record(
+                action="catalogue.dataset.requeued",
+                actor=None,
+                organization=locked.product.provider,
+                obj=locked,
+                before={"dataset_state": locked.dataset_state},
+                after={"dataset_state": locked.dataset_state, "reason": "stuck"},
+            )
+            _enqueue_preparation(locked)
+        count += 1
+    return count
 
 
 def version_dataset_start(*, version: ProductVersion) -> ProductVersion:
@@ -773,6 +806,7 @@ def version_dataset_start(*, version: ProductVersion) -> ProductVersion:
             to=D.PREPARING,
             via="start",
             organization=version.product.provider,
+            changes={"dataset_state_at": timezone.now()},
             after={"region": region_for(version.product.origin_jurisdiction).code},
         )
 
@@ -795,6 +829,7 @@ def version_dataset_ready(
                 "dataset_parquet": parquet_name,
                 "dataset_sha256": sha256,
                 "dataset_prepared_at": timezone.now(),
+                "dataset_state_at": timezone.now(),
                 "dataset_error": "",
             },
             after={"rows": rows, "sha256": sha256, "region": region},
@@ -814,7 +849,7 @@ def version_dataset_failed(*, version: ProductVersion, error: str) -> ProductVer
             to=D.FAILED,
             via="fail",
             organization=version.product.provider,
-            changes={"dataset_error": error[:300]},
+            changes={"dataset_error": error[:300], "dataset_state_at": timezone.now()},
             after={"error": error[:300]},
         )
 

@@ -126,9 +126,15 @@ def dataset_prepare(*, version_id: int) -> str:
     """Converts the version's CSV into Parquet in its region; idempotent."""
     version = ProductVersion.objects.select_related("product__provider").get(pk=version_id)
     region = _refuse_other_regions(version)
-    if not DATASET.allows(version.dataset_state, "preparing", "start"):
+    if version.dataset_state == "preparing":
+        # A preparation is never run twice at once (the queue's visibility timeout is longer
+        # than the hard time limit): this one was interrupted, by a worker's death or a
+        # stuck-work requeue. It starts again from the stored CSV.
+        log.info("restarting the interrupted preparation of version %s", version_id)
+    elif DATASET.allows(version.dataset_state, "preparing", "start"):
+        version = catalogue.version_dataset_start(version=version)
+    else:
         return "skipped"
-    version = catalogue.version_dataset_start(version=version)
     try:
         with _local_file(version.dataset) as csv_path, tempfile.TemporaryDirectory() as work:
             target = os.path.join(work, "dataset.parquet")
@@ -153,6 +159,7 @@ def dataset_prepare(*, version_id: int) -> str:
         log.warning("dataset of version %s not prepared: %s", version_id, exc)
         return "failed"
     if rows != version.dataset_rows:
+        field.storage.delete(stored)
         error = f"the dataset has {rows} rows, its upload {version.dataset_rows}"
         catalogue.version_dataset_failed(version=version, error=error)
         return "failed"

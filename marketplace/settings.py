@@ -300,6 +300,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "requeue-stuck-checks": {"task": "compliance.requeue_stuck_checks", "schedule": 60.0},
     "retire-expired-rule-sets": {"task": "transfer_rules.retire_expired", "schedule": 3600.0},
     "clean-up-uploads": {"task": "kernel.storage_cleanup", "schedule": 3600.0},
+    "requeue-stuck-datasets": {"task": "catalogue.requeue_stuck_datasets", "schedule": 60.0},
     "release-stale-privacy-reservations": {
         "task": "licensing.release_stale_privacy_reservations",
         "schedule": 60.0,
