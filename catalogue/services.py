@@ -31,7 +31,7 @@ from catalogue.selectors import offer_terms
 from kernel.exceptions import Conflict, InvalidInput, PermissionDenied
 from kernel.ledger.services import audit_record
 from kernel.outbox.services import enqueue
-from kernel.regions import region_for
+from kernel.regions import region_for, region_of_name
 from kernel.storage import delete_unreferenced_on_commit, stage_file
 from kernel.tabular.schema import (
     CsvValidationError,
@@ -1099,3 +1099,52 @@ def _refresh_price_from(product: DataProduct) -> None:
     prices = [o.price_in_usd() for o in product.offers.filter(is_active=True)]
     value = min(prices) if prices else None
     DataProduct.objects.filter(pk=product.pk).update(price_from_usd=value)
+
+
+# --- residency ------------------------------------------------------------------------------
+
+REGIONAL_FILES = ("sample", "dataset", "dataset_parquet")
+
+
+def version_files_move_to_region(
+    *, version: ProductVersion, actor: User | None
+) -> list[dict[str, str]]:
+    """Moves the version's files stored outside its origin's data region (files uploaded
+    before regions existed, or a product whose origin was corrected) into that region, and
+    records each move in the ledger. Run where both storages can be read (an operator's
+    ``manage.py data_residency --move`` in the region). Returns what moved."""
+    home = region_for(version.product.origin_jurisdiction).code
+    moved: list[dict[str, str]] = []
+    written: list[tuple[Any, str]] = []
+    try:
+        with transaction.atomic():
+            version = _locked_version(version)
+            for name in REGIONAL_FILES:
+                stored = getattr(version, name)
+                found = region_of_name(stored.name) if stored else None
+                if not stored or (found is not None and found.code == home):
+                    continue
+                target = stored.field.generate_filename(version, stored.name.rsplit("/", 1)[-1])
+                with stored.open("rb") as source:
+                    new_name = stored.storage.save(target, File(source))
+                written.append((stored.storage, new_name))
+                if stored.storage.size(new_name) != stored.size:
+                    raise OSError(f"the copy of {stored.name} is incomplete")
+                delete_unreferenced_on_commit(stored.storage, stored.name)
+                moved.append({"file": name, "from": stored.name, "to": new_name})
+                setattr(version, name, new_name)
+            if moved:
+                version.save(update_fields=[m["file"] for m in moved])
+                audit_record(
+                    action="catalogue.version.files_moved",
+                    actor=actor,
+                    organization=version.product.provider,
+                    obj=version,
+                    before={m["file"]: m["from"] for m in moved},
+                    after={**{m["file"]: m["to"] for m in moved}, "region": home},
+                )
+    except BaseException:
+        for storage, name in written:
+            storage.delete(name)
+        raise
+    return moved
