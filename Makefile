@@ -96,6 +96,11 @@ beat: install
 bench: install-dev
 	$(BIN)/python bench/run.py
 
+# The access engine side by side with the old table engine (bench/results/access_engine.md).
+.PHONY: bench-access
+bench-access: install-dev
+	$(BIN)/python bench/access_engine.py
+
 # One archive of the database and the uploads (see README, "Backup and restore").
 backup: install
 	$(BIN)/python manage.py backup

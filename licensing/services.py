@@ -8,6 +8,7 @@ import hashlib
 import json
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -1085,15 +1086,17 @@ def _record_access(
     kind: str,
     purpose: str,
     jurisdiction: str,
-    occurred_at: datetime,
-    groups: int,
-    suppressed: int,
+    answer: dict,
     detail: dict | None,
-    region: str = "",
     cached: bool = False,
     epsilon: Decimal = Decimal(0),
 ) -> UsageRecord:
-    """The usage record and the ledger event every access leaves, licensed or a preview."""
+    """The usage record and the ledger event every access leaves, licensed or a preview:
+    what the answer gave (groups, suppressed groups) and the region that computed it."""
+    groups = answer.get("groups_returned", 0)
+    suppressed = answer.get("groups_suppressed", 0)
+    region = answer.get("region", "")
+    occurred_at = timezone.now()
     record = UsageRecord.objects.create(
         product=product,
         licence=licence,
@@ -1188,26 +1191,26 @@ def access_query(
     normalised = parsed.as_dict()
     fingerprint = _fingerprint(version, kind, normalised)
     released = QueryAnswer.objects.filter(version=version, fingerprint=fingerprint).first()
+    metered = partial(
+        _record_access,
+        product=licence.product,
+        organization=licence.buyer,
+        user=user,
+        token=token,
+        kind=kind,
+        purpose=purpose,
+        jurisdiction=jurisdiction,
+    )
     if released is not None:
         with transaction.atomic():
             locked = Licence.objects.select_for_update(no_key=True).get(pk=licence.pk)
             if not locked.is_live():
                 raise NoLiveLicence(_("Not found."))
             _quota_check(locked, timezone.now())
-            record = _record_access(
-                product=locked.product,
+            record = metered(
                 licence=locked,
-                organization=locked.buyer,
-                user=user,
-                token=token,
-                kind=kind,
-                purpose=purpose,
-                jurisdiction=jurisdiction,
-                occurred_at=timezone.now(),
-                groups=released.answer.get("groups_returned", 0),
-                suppressed=released.answer.get("groups_suppressed", 0),
+                answer=released.answer,
                 detail={**(detail or {}), "answer": released.pk},
-                region=released.region,
                 cached=True,
             )
         version.refresh_from_db(fields=["privacy_epsilon_spent"])
@@ -1253,20 +1256,10 @@ def access_query(
         # An identical query that finished first has released its answer: that one is the
         # answer (a second, differently noised answer would let the two be averaged).
         answer = stored.answer
-        record = _record_access(
-            product=licence.product,
+        record = metered(
             licence=licence,
-            organization=licence.buyer,
-            user=user,
-            token=token,
-            kind=kind,
-            purpose=purpose,
-            jurisdiction=jurisdiction,
-            occurred_at=timezone.now(),
-            groups=answer.get("groups_returned", 0),
-            suppressed=answer.get("groups_suppressed", 0),
+            answer=answer,
             detail=detail,
-            region=answer.get("region", ""),
             epsilon=cost,
         )
         PrivacyReservation.objects.filter(pk=reservation.pk).delete()
@@ -1337,10 +1330,7 @@ def access_preview(
             kind=UsageRecord.Kind.PREVIEW,
             purpose="provider preview",
             jurisdiction=organization.jurisdiction,
-            occurred_at=timezone.now(),
-            groups=answer.get("groups_returned", 0),
-            suppressed=answer.get("groups_suppressed", 0),
+            answer=answer,
             detail={"query": answer.get("query", {})},
-            region=answer.get("region", ""),
         )
     return {**answer, "cached": False}, record

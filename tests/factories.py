@@ -272,3 +272,18 @@ def grant_licence(product: DataProduct, buyer: Organization | None = None, **req
             request=request, user=product.provider.memberships.first().user, approve=True
         )
     return Licence.objects.get(request=request), user
+
+
+def licensed_query(licence, user, query, *, kind: str = "query", jurisdiction: str = "CN"):
+    """One metered access under ``licence`` through the access service: its answer."""
+    from licensing import services as licensing_services
+
+    return licensing_services.access_query(
+        licence=licence,
+        user=user,
+        token=None,
+        kind=kind,
+        purpose=licence.purposes[0],
+        jurisdiction=jurisdiction,
+        query=query,
+    )[0]

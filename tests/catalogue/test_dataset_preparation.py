@@ -27,6 +27,7 @@ from tests.factories import (
     draft_product,
     grant_licence,
     ledger_mark,
+    licensed_query,
     listed_product,
     member_of,
     recorded_moves,
@@ -144,18 +145,8 @@ def test_a_failed_preparation_is_recorded_queries_say_so_and_it_can_be_queued_ag
     assert failed.after["error"] == version.dataset_error
     # A buyer's query is refused with a retryable 503, not a 500.
     licence, user = grant_licence(version.product)
-    from licensing import services as licensing_services
-
     with pytest.raises(DatasetNotReady):
-        licensing_services.access_query(
-            licence=licence,
-            user=user,
-            token=None,
-            kind="query",
-            purpose="market-research",
-            jurisdiction="CN",
-            query={"aggregates": [{"fn": "count"}]},
-        )
+        licensed_query(licence, user, {"aggregates": [{"fn": "count"}]})
     # The operator restores the file and queues it again.
     stored.write_bytes(content)
     services.version_dataset_queue(version=version, actor=None)
@@ -243,19 +234,9 @@ def test_only_a_prepared_dataset_is_queried(state):
     version = listed_product().listed_version
     set_fields(version, dataset_state=state)
     licence, user = grant_licence(version.product)
-    from licensing import services as licensing_services
-
-    ask = lambda: licensing_services.access_query(  # noqa: E731
-        licence=licence,
-        user=user,
-        token=None,
-        kind="query",
-        purpose="market-research",
-        jurisdiction="CN",
-        query={"aggregates": [{"fn": "count"}]},
-    )
+    count = {"aggregates": [{"fn": "count"}]}
     if state == "ready":
-        assert ask()[0]["rows"] == [[ROWS]]
+        assert licensed_query(licence, user, count)["rows"] == [[ROWS]]
     else:
         with pytest.raises(DatasetNotReady):
-            ask()
+            licensed_query(licence, user, count)

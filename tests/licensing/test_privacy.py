@@ -28,6 +28,7 @@ from tests.conftest import bearer
 from tests.factories import (
     OrganizationFactory,
     grant_licence,
+    licensed_query,
     listed_product,
 )
 from tests.licensing.test_licensing_api import token_for
@@ -80,15 +81,7 @@ def hours(low: int, high: int) -> dict:
 
 
 def ask(licence, user, query, kind="query"):
-    return services.access_query(
-        licence=licence,
-        user=user,
-        token=None,
-        kind=kind,
-        purpose=PURPOSE,
-        jurisdiction="CN",
-        query=query,
-    )[0]
+    return licensed_query(licence, user, query, kind=kind)
 
 
 # The row the attack recovered: PAV, entrance, Monday, 10:00 — 194 visitors (the demo CSV).

@@ -12,12 +12,12 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from kernel.ledger.models import AuditEvent
-from licensing import services as licensing_services
 from tests.factories import (
     OrganizationFactory,
     UserFactory,
     grant_licence,
     ledger_mark,
+    licensed_query,
     listed_product,
     set_fields,
 )
@@ -31,15 +31,7 @@ def chinese_product():
 
 def query(product):
     licence, user = grant_licence(product)
-    licensing_services.access_query(
-        licence=licence,
-        user=user,
-        token=None,
-        kind="query",
-        purpose="market-research",
-        jurisdiction="CN",
-        query={"aggregates": [{"fn": "count"}]},
-    )
+    licensed_query(licence, user, {"aggregates": [{"fn": "count"}]})
 
 
 def residency_json(*slugs) -> dict:
