@@ -8,7 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
-from kombu import Queue
+from kombu import Exchange, Queue
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -276,9 +276,16 @@ CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery
 # A worker started without -Q serves the default queue and every data region's queue (one
 # machine holding every region's storage: development, a single-node deployment). Region
 # workers name their own queue (`make worker REGION=cn`); see README, "Data regions".
+def _queue(name: str) -> Queue:
+    # Each queue its own direct exchange and routing key, as Celery makes a queue it is sent
+    # to by name (a bare Queue(name) would be bound to the default queue's exchange and key,
+    # and every message would reach every queue).
+    return Queue(name, Exchange(name, type="direct"), routing_key=name)
+
+
 CELERY_TASK_QUEUES = [
-    Queue(CELERY_TASK_DEFAULT_QUEUE),
-    *(Queue(spec.get("queue") or f"data.{code}") for code, spec in DATA_REGIONS.items()),
+    _queue(CELERY_TASK_DEFAULT_QUEUE),
+    *(_queue(spec.get("queue") or f"data.{code}") for code, spec in DATA_REGIONS.items()),
 ]
 # Modules that declare tasks beside the services that queue them (autodiscovery finds the
 # apps' own `tasks` modules too).

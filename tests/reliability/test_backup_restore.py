@@ -73,7 +73,7 @@ def test_a_backup_restores_into_a_fresh_database_and_storage(
         names = tar.getnames()
         manifest = json.load(tar.extractfile("manifest.json"))
     assert "database.dump" in names
-    assert any(n.startswith("media/datasets/") for n in names)
+    assert any(n.startswith("media/regions/my/datasets/") for n in names)
     assert {e["name"] for e in manifest["files"]} == set(names) - {"manifest.json"}
 
     media = tmp_path / "restored-media"
@@ -106,7 +106,7 @@ def test_a_damaged_archive_is_refused_before_anything_is_written(
     with tarfile.open(archive) as source, tarfile.open(damaged, "w:gz") as target:
         for member in source.getmembers():
             data = source.extractfile(member).read()
-            if member.name.startswith("media/datasets/"):
+            if member.name.startswith("media/regions/my/datasets/"):
                 data = data.replace(b"KLCC", b"KLXX", 1) + b"tampered\n"
                 member.size = len(data)
             import io

@@ -85,7 +85,14 @@ def send_upload(port: int, path: str, token: str, content: bytes, *, stop_after:
 
 
 def files_under(root: Path) -> set[str]:
-    return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
+    """The stored names of the files under MEDIA_ROOT: a region's file is
+    ``regions/<code>/…`` on disk and ``<code>/…`` by name (tests' region_roots)."""
+    names = set()
+    for p in root.rglob("*"):
+        if p.is_file():
+            local = p.relative_to(root).as_posix()
+            names.add(local.removeprefix("regions/"))
+    return names
 
 
 def test_a_web_process_killed_mid_upload_leaves_nothing_after_the_clean_up(
