@@ -79,6 +79,7 @@ def sign_up(request):
                 is_provider=data["role"] in ("provider", "both"),
                 is_buyer=data["role"] in ("buyer", "both"),
                 website=data["website"],
+                recipient_type=data["recipient_type"],
             )
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
@@ -120,7 +121,7 @@ def organization_detail(request, slug):
     is_admin = membership.is_admin
     profile_form = OrganizationProfileForm(
         request.POST if request.method == "POST" and is_admin else None,
-        initial={"website": org.website, "dpo_name": org.dpo_name, "dpo_email": org.dpo_email},
+        initial=OrganizationProfileForm.initial_for(org),
     )
     if request.method == "POST":
         if not is_admin:
