@@ -31,6 +31,7 @@ class SignUpForm(forms.Form):
         label=_("What your organisation is"),
         choices=Organization.RecipientType.choices,
         initial=Organization.RecipientType.COMPANY,
+        required=False,
         help_text=_(
             "Courts and law-enforcement bodies say so: the transfer rules treat them apart. "
             "The exchange confirms it at verification."

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
 from accounts import selectors, services
-from accounts.models import Membership
+from accounts.models import Membership, Organization
 from kernel.exceptions import DomainError
 from marketplace.accounts.forms import (
     ApiTokenForm,
@@ -79,7 +79,7 @@ def sign_up(request):
                 is_provider=data["role"] in ("provider", "both"),
                 is_buyer=data["role"] in ("buyer", "both"),
                 website=data["website"],
-                recipient_type=data["recipient_type"],
+                recipient_type=data["recipient_type"] or Organization.RecipientType.COMPANY,
             )
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)

@@ -41,8 +41,7 @@ def product_specs() -> list[dict[str, Any]]:
         spec["schema"] = [_schema_field(field) for field in product["schema"]]
         # Every offer has a term (a licence always ends); the model's default applies.
         spec["offers"] = [
-            {**data["offer_defaults"], **offer}
-            for offer in product.get("offers", [])
+            {**data["offer_defaults"], **offer} for offer in product.get("offers", [])
         ]
         spec["evidence"] = product.get("evidence", [])
         specs.append(spec)
