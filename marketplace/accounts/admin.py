@@ -233,6 +233,15 @@ class RestrictedPartyForm(forms.ModelForm):
         help_text=_("Kept with the revision and in the audit ledger."),
     )
 
+    ENTRY_FIELDS = (
+        "name",
+        "jurisdiction",
+        "registration_number",
+        "source_citation",
+        "source_url",
+        "listed_on",
+    )
+
     class Meta:
         model = RestrictedParty
         fields = [
@@ -250,7 +259,7 @@ class RestrictedPartyForm(forms.ModelForm):
             self.fields["aliases_text"].initial = "\n".join(self.instance.aliases or [])
 
     def service_fields(self) -> dict:
-        data = {name: self.cleaned_data[name] for name in self.Meta.fields}
+        data = {name: self.cleaned_data[name] for name in self.ENTRY_FIELDS}
         data["aliases"] = [
             line.strip() for line in self.cleaned_data["aliases_text"].splitlines() if line.strip()
         ]
@@ -306,10 +315,6 @@ class RestrictedPartyAdmin(admin.ModelAdmin):
             return
         obj.pk = saved.pk
         obj.refresh_from_db()
-
-    def save_related(self, request, form, formsets, change):
-        # Revisions are written by the service only.
-        return None
 
     def _refused(self, request):
         message = getattr(request, "_restricted_party_error", None)
