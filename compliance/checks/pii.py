@@ -53,7 +53,8 @@ Diners Club    300–305, 36, 38                       14–19
 
 The ranges are the networks' issuer ranges as the maintained Faker library carries them
 (``faker.providers.credit_card`` and, for UnionPay, its ``zh_CN`` provider; the tests check
-this table against them), widened to every length each network issues. Maestro (50, 56–69,
+this table against the numbers it generates), widened to every length each network issues;
+for JCB, whose range Faker writes as ``35``, the assigned 3528–3589. Maestro (50, 56–69,
 12–19 digits) is left out: its ranges cover most numbers that begin with 5 or 6 and would
 bring back the false positives the table exists to avoid. An 18-digit order number starting
 with 4 or 5 is therefore not a card, however it passes Luhn. A digit run that is a valid
@@ -448,10 +449,11 @@ def find_bank_cards(text: str) -> list[PiiMatch]:
 # validator decides; this only finds candidates.
 _LOCAL_CHAR = r"(?:[^\W_]|[!#$%&'*+/=?^_`{|}~-])"
 _LABEL = r"[^\W_](?:(?:[^\W_]|-){0,61}[^\W_])?"
+_TOP_LABEL = r"[^\W_](?:[^\W_]|-){0,61}[^\W_]"  # two characters at least
 _EMAIL_FIND = re.compile(
     rf"(?<!{_LOCAL_CHAR})(?<!\.)"
     rf"{_LOCAL_CHAR}+(?:\.{_LOCAL_CHAR}+)*"
-    rf"@(?:{_LABEL}[.。])+{_LABEL}"
+    rf"@(?:{_LABEL}[.。])+{_TOP_LABEL}"
     r"(?![^\W_]|-)"
 )
 
