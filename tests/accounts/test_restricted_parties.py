@@ -300,3 +300,48 @@ def test_an_admin_change_without_a_reason_is_a_form_error(client):
     assert response.status_code == 200
     assert "reason" in response.context["adminform"].form.errors
     assert not RestrictedParty.objects.exists()
+
+
+# --- the provider's processing figures (Malaysia's DPO duty) --------------------------------
+
+
+def test_an_admin_states_the_organisations_processing_in_its_profile(client):
+    org = OrganizationFactory(jurisdiction="MY")
+    from tests.factories import member_of
+
+    admin = member_of(org)
+    client.force_login(admin)
+    url = reverse("accounts:organization", args=[org.slug])
+    response = client.post(
+        url,
+        {
+            "website": "",
+            "dpo_name": "",
+            "dpo_email": "",
+            "processed_subjects": "42000",
+            "processed_sensitive_subjects": "12000",
+            "systematic_monitoring": "false",
+        },
+    )
+    assert response.status_code == 302
+    org.refresh_from_db()
+    assert (org.processed_subjects, org.processed_sensitive_subjects) == (42_000, 12_000)
+    assert org.systematic_monitoring is False
+    event = AuditEvent.objects.filter(action="accounts.organization.profile_updated").last()
+    assert event.after["processed_subjects"] == 42_000
+
+
+def test_more_sensitive_individuals_than_processed_ones_is_refused():
+    org = OrganizationFactory(jurisdiction="MY")
+    from tests.factories import member_of
+
+    with pytest.raises(InvalidInput) as caught:
+        services.organization_update_profile(
+            organization=org,
+            actor=member_of(org),
+            processed_subjects=100,
+            processed_sensitive_subjects=101,
+        )
+    assert caught.value.field == "processed_sensitive_subjects"
+    org.refresh_from_db()
+    assert org.processed_subjects is None
