@@ -1,7 +1,9 @@
 """People and organisations: users, organisations, memberships and API tokens."""
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import Group, PermissionsMixin
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -96,6 +98,15 @@ class Organization(models.Model):
         VERIFIED = "verified", _("Verified")
         REJECTED = "rejected", _("Rejected")
 
+    class RecipientType(models.TextChoices):
+        """What the organisation is as a recipient of data: the transfer rules' words
+        (``compliance.rules.engine.RECIPIENT_TYPES``, checked against these at import)."""
+
+        COMPANY = "company", _("A company")
+        PUBLIC_BODY = "public_body", _("A public body")
+        JUDICIAL = "judicial", _("A court or judicial body")
+        LAW_ENFORCEMENT = "law_enforcement", _("A law-enforcement body")
+
     legal_name = models.CharField(_("legal name"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
     jurisdiction = models.CharField(
@@ -121,8 +132,44 @@ class Organization(models.Model):
         related_name="+",
     )
     verification_decided_at = models.DateTimeField(null=True, blank=True)
+    recipient_type = models.CharField(
+        _("kind of organisation"),
+        max_length=20,
+        choices=RecipientType.choices,
+        default=RecipientType.COMPANY,
+        help_text=_(
+            "Declared at sign-up and confirmed at verification; every licence request is "
+            "assessed with it."
+        ),
+    )
     dpo_name = models.CharField(_("data protection officer"), max_length=150, blank=True)
     dpo_email = models.EmailField(_("DPO e-mail"), blank=True)
+    # The organisation's whole processing, which Malaysia's DPO duty is judged on (PDPA
+    # s.12A and the DPO guideline; docs/domain.md, "Malaysia"); empty until it answers.
+    processed_subjects = models.PositiveIntegerField(
+        _("data subjects processed"),
+        null=True,
+        blank=True,
+        help_text=_("Individuals whose personal data you process, in all your processing."),
+    )
+    processed_sensitive_subjects = models.PositiveIntegerField(
+        _("of whom with sensitive or financial data"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Of those, individuals whose sensitive personal data or financial "
+            "information you process."
+        ),
+    )
+    systematic_monitoring = models.BooleanField(
+        _("regular and systematic monitoring"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Your processing involves regular and systematic monitoring of "
+            "individuals at scale (tracking, profiling, location or behaviour)."
+        ),
+    )
     group = models.OneToOneField(
         Group,
         on_delete=models.PROTECT,
@@ -155,6 +202,21 @@ class Organization(models.Model):
             models.CheckConstraint(
                 condition=Q(verification_status__in=["pending", "verified", "rejected"]),
                 name="accounts_org_verification_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    recipient_type__in=["company", "public_body", "judicial", "law_enforcement"]
+                ),
+                name="accounts_org_recipient_type_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(processed_sensitive_subjects__isnull=True)
+                | Q(processed_subjects__isnull=True)
+                | Q(processed_sensitive_subjects__lte=models.F("processed_subjects")),
+                name="accounts_org_sensitive_within_processed",
+                violation_error_message=_(
+                    "Individuals with sensitive or financial data are some of those processed."
+                ),
             ),
         ]
 
@@ -260,3 +322,99 @@ class ApiToken(models.Model):
         if self.revoked_at:
             return "revoked"
         return "active" if self.is_live() else "expired"
+
+
+class RestrictedPartyQuerySet(models.QuerySet):
+    def listed(self):
+        return self.filter(status=RestrictedParty.Status.LISTED)
+
+
+class RestrictedParty(models.Model):
+    """An entry of the exchange's restricted-parties list, with the source that lists it.
+
+    Compliance reviewers keep the list (``accounts.services.restricted_party_*``); every
+    change makes a new revision (``RestrictedPartyRevision``), so a screening answer can
+    name the entry exactly as it stood. Buyers are screened against the listed entries at
+    verification and at every licence request (docs/domain.md, "Recipients").
+    """
+
+    class Status(models.TextChoices):
+        LISTED = "listed", _("Listed")
+        DELISTED = "delisted", _("Removed from the list")
+
+    name = models.CharField(_("name"), max_length=300)
+    aliases = models.JSONField(
+        _("other names"), default=list, blank=True, help_text=_("Other names, one per entry.")
+    )
+    jurisdiction = models.CharField(
+        _("jurisdiction"),
+        max_length=2,
+        blank=True,
+        validators=[RegexValidator(r"^[A-Z]{2}$", _("An ISO 3166-1 alpha-2 code."))],
+        help_text=_("Where the party is registered, when the source says."),
+    )
+    registration_number = models.CharField(_("registration number"), max_length=64, blank=True)
+    source_citation = models.CharField(
+        _("source"), max_length=500, help_text=_("The list or decision that names the party.")
+    )
+    source_url = models.URLField(_("source address"), max_length=500, blank=True)
+    listed_on = models.DateField(_("listed on"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.LISTED, db_index=True
+    )
+    revision = models.PositiveIntegerField(_("revision"), default=1)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = RestrictedPartyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("restricted party")
+        verbose_name_plural = _("restricted parties")
+        ordering = ["name", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["listed", "delisted"]),
+                name="accounts_restricted_party_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(revision__gte=1), name="accounts_restricted_party_revision_pos"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def source_text(self) -> str:
+        return (
+            f"{self.source_citation} ({self.source_url})"
+            if self.source_url
+            else (self.source_citation)
+        )
+
+
+class RestrictedPartyRevision(models.Model):
+    """One revision of a restricted-party entry, as it stood after a change."""
+
+    party = models.ForeignKey(RestrictedParty, on_delete=models.CASCADE, related_name="revisions")
+    revision = models.PositiveIntegerField(_("revision"))
+    snapshot = models.JSONField(_("entry"))
+    reason = models.TextField(_("reason"))
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    changed_at = models.DateTimeField(_("changed"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("restricted-party revision")
+        verbose_name_plural = _("restricted-party revisions")
+        ordering = ["party", "-revision"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["party", "revision"], name="accounts_restricted_party_revision_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.party} r{self.revision}"

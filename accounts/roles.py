@@ -35,6 +35,11 @@ STAFF_GROUP_PERMISSIONS: dict[str, list[str]] = {
     COMPLIANCE_REVIEWER: [
         *_REVIEWER_COMMON,
         "compliance.decide_compliance",
+        # The restricted-parties list: changed through accounts.services (revisions, ledger).
+        "accounts.view_restrictedparty",
+        "accounts.add_restrictedparty",
+        "accounts.change_restrictedparty",
+        "accounts.view_restrictedpartyrevision",
         "transfer_rules.view_ruleset",
         "transfer_rules.add_ruleset",
         "transfer_rules.change_ruleset",
@@ -54,6 +59,8 @@ STAFF_GROUP_PERMISSIONS: dict[str, list[str]] = {
         *_REVIEWER_COMMON,
         "accounts.verify_organization",
         "accounts.change_organization",
+        "accounts.view_restrictedparty",
+        "accounts.view_restrictedpartyrevision",
         "accounts.view_user",
         "accounts.change_user",
         "accounts.view_apitoken",

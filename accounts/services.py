@@ -16,8 +16,16 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.exceptions import LastAdminError
-from accounts.models import ApiToken, Membership, Organization, User
+from accounts.exceptions import LastAdminError, RestrictedPartyMatch
+from accounts.models import (
+    ApiToken,
+    Membership,
+    Organization,
+    RestrictedParty,
+    RestrictedPartyRevision,
+    User,
+)
+from accounts.screening import screen_organization
 from kernel.exceptions import (
     Conflict,
     InvalidInput,
@@ -67,8 +75,10 @@ def organization_create(
     dpo_email: str = "",
     created_by: User | None = None,
     slug: str | None = None,
+    recipient_type: str = Organization.RecipientType.COMPANY,
 ) -> Organization:
     """Creates a pending organisation and its permission group."""
+    _check_recipient_type(recipient_type)
     with transaction.atomic():
         slug = slug or _unique_slug(legal_name)
         group = Group.objects.create(name=f"org:{slug}")
@@ -84,6 +94,7 @@ def organization_create(
                     website=website,
                     dpo_name=dpo_name,
                     dpo_email=dpo_email,
+                    recipient_type=recipient_type,
                     group=group,
                 )
         except IntegrityError as exc:
@@ -111,8 +122,18 @@ def _org_state(org: Organization) -> dict:
         "registration_number": org.registration_number,
         "is_provider": org.is_provider,
         "is_buyer": org.is_buyer,
+        "recipient_type": org.recipient_type,
         "verification_status": org.verification_status,
     }
+
+
+def _check_recipient_type(recipient_type: str) -> None:
+    if recipient_type not in Organization.RecipientType.values:
+        raise InvalidInput(
+            _("Say what the organisation is: %(choices)s.")
+            % {"choices": ", ".join(Organization.RecipientType.values)},
+            field="recipient_type",
+        )
 
 
 def user_sign_up(
@@ -126,6 +147,7 @@ def user_sign_up(
     is_provider: bool,
     is_buyer: bool,
     website: str = "",
+    recipient_type: str = Organization.RecipientType.COMPANY,
 ) -> tuple[User, Organization]:
     """A new user and their organisation (pending verification); the user is its admin."""
     with transaction.atomic():
@@ -140,6 +162,7 @@ def user_sign_up(
             is_buyer=is_buyer,
             website=website,
             created_by=user,
+            recipient_type=recipient_type,
         )
         membership_add(user=user, organization=org, role=Membership.Role.ADMIN, actor=user)
         audit_record(action="accounts.user.signed_up", actor=user, organization=org, obj=user)
@@ -147,15 +170,50 @@ def user_sign_up(
 
 
 def organization_set_verification(
-    *, organization: Organization, status: str, note: str, decided_by: User
+    *,
+    organization: Organization,
+    status: str,
+    note: str,
+    decided_by: User,
+    recipient_type: str | None = None,
 ) -> Organization:
-    """Staff decision on an organisation: verified or rejected, always with a note."""
+    """Staff decision on an organisation: verified or rejected, always with a note.
+
+    Verifying confirms what the organisation declared itself to be (``recipient_type``, which
+    staff may correct here) and screens it against the restricted-parties list: a match
+    refuses the verification, naming the entry and its source.
+    """
     if not note.strip():
         raise InvalidInput(_("A note is required for a verification decision."), field="note")
     if not (decided_by.is_superuser or decided_by.has_perm("accounts.verify_organization")):
         raise PermissionDenied(_("Only exchange staff may verify organisations."))
+    if recipient_type is not None:
+        _check_recipient_type(recipient_type)
     with transaction.atomic():
-        org = Organization.objects.get(pk=organization.pk)
+        org = Organization.objects.select_for_update().get(pk=organization.pk)
+        changes: dict = {
+            "verification_note": note.strip(),
+            "verified_by": decided_by,
+            "verification_decided_at": timezone.now(),
+        }
+        before: dict = {}
+        if recipient_type is not None and recipient_type != org.recipient_type:
+            before["recipient_type"] = org.recipient_type
+            changes["recipient_type"] = recipient_type
+            org.recipient_type = recipient_type
+        after: dict = {"note": note.strip(), "recipient_type": org.recipient_type}
+        if status == OV.VERIFIED:
+            hit = screen_organization(org)
+            if hit is not None:
+                raise RestrictedPartyMatch(
+                    _(
+                        "%(org)s matches the exchange's restricted-parties list: %(hit)s. It "
+                        "cannot be verified; reject it instead."
+                    )
+                    % {"org": org.legal_name, "hit": hit.describe()},
+                    entry=hit.entry,
+                )
+            after["screening"] = "no match"
         org = transition(
             org,
             machine=ORGANIZATION,
@@ -163,29 +221,52 @@ def organization_set_verification(
             via="verify",
             actor=decided_by,
             organization=org,
-            changes={
-                "verification_note": note.strip(),
-                "verified_by": decided_by,
-                "verification_decided_at": timezone.now(),
-            },
-            after={"note": note.strip()},
+            changes=changes,
+            before=before,
+            after=after,
         )
     return org
 
 
+PROFILE_FIELDS = {
+    "website",
+    "dpo_name",
+    "dpo_email",
+    "processed_subjects",
+    "processed_sensitive_subjects",
+    "systematic_monitoring",
+}
+
+
 def organization_update_profile(
-    *, organization: Organization, actor: User, **fields: str
+    *, organization: Organization, actor: User, **fields
 ) -> Organization:
-    allowed = {"website", "dpo_name", "dpo_email"}
-    unknown = set(fields) - allowed
+    """An organisation's admin keeps its profile: website, DPO and the figures of its
+    processing that Malaysia's DPO duty is judged on."""
+    unknown = set(fields) - PROFILE_FIELDS
     if unknown:
         raise PermissionDenied(_("These fields cannot be changed here: %s") % ", ".join(unknown))
     _require_admin(actor=actor, organization=organization)
+    for name in ("processed_subjects", "processed_sensitive_subjects"):
+        value = fields.get(name)
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int) or value < 0
+        ):
+            raise InvalidInput(_("A whole number, 0 or more."), field=name)
     with transaction.atomic():
         org = Organization.objects.select_for_update().get(pk=organization.pk)
         before = {name: getattr(org, name) for name in fields}
         for name, value in fields.items():
             setattr(org, name, value)
+        if (
+            org.processed_subjects is not None
+            and org.processed_sensitive_subjects is not None
+            and org.processed_sensitive_subjects > org.processed_subjects
+        ):
+            raise InvalidInput(
+                _("Individuals with sensitive or financial data are some of those processed."),
+                field="processed_sensitive_subjects",
+            )
         org.save(update_fields=list(fields))
         audit_record(
             action="accounts.organization.profile_updated",
@@ -396,3 +477,183 @@ def api_token_touch(*, token: ApiToken) -> None:
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+
+
+# --- the restricted-parties list -----------------------------------------------------------
+
+RP = RestrictedParty.Status
+# Each move names the operation (service) that makes it; see kernel.transitions.
+RESTRICTED_PARTY_TRANSITIONS: dict[str, dict[str, str]] = {
+    RP.LISTED: {RP.DELISTED: "delist"},
+    # A party the source lists again (or removed by mistake) is put back.
+    RP.DELISTED: {RP.LISTED: "relist"},
+}
+RESTRICTED_PARTY_OPERATIONS: dict[str, set[str]] = {
+    # Only a listed entry is edited; a removed one is put back first.
+    "edit": {RP.LISTED},
+}
+RESTRICTED_PARTY = StateMachine(
+    model=RestrictedParty,
+    field="status",
+    transitions=RESTRICTED_PARTY_TRANSITIONS,
+    operations=RESTRICTED_PARTY_OPERATIONS,
+    noun=gettext_lazy("restricted party"),
+    action_prefix="accounts.restricted_party",
+)
+RESTRICTED_PARTY_FIELDS = (
+    "name",
+    "aliases",
+    "jurisdiction",
+    "registration_number",
+    "source_citation",
+    "source_url",
+    "listed_on",
+)
+
+
+def _require_list_keeper(actor: User | None) -> None:
+    if (
+        actor is None
+        or not actor.is_authenticated
+        or not actor.has_perm("accounts.change_restrictedparty")
+    ):
+        raise PermissionDenied(_("Only compliance reviewers keep the restricted-parties list."))
+
+
+def _clean_party(fields: dict) -> dict:
+    cleaned = {}
+    for name in RESTRICTED_PARTY_FIELDS:
+        if name not in fields:
+            continue
+        value = fields[name]
+        if name == "aliases":
+            if value is None:
+                value = []
+            if not isinstance(value, (list, tuple)) or not all(isinstance(a, str) for a in value):
+                raise InvalidInput(_("Other names are a list of names."), field="aliases")
+            value = [a.strip() for a in value if a.strip()]
+            if len(value) > 50 or any(len(a) > 300 for a in value):
+                raise InvalidInput(
+                    _("At most 50 other names of at most 300 characters."), field="aliases"
+                )
+        elif name == "jurisdiction":
+            value = (value or "").strip().upper()
+            if value and (len(value) != 2 or not value.isalpha() or not value.isascii()):
+                raise InvalidInput(_("An ISO 3166-1 alpha-2 code."), field="jurisdiction")
+        elif name == "listed_on":
+            pass
+        else:
+            value = (value or "").strip()
+        cleaned[name] = value
+    for required in ("name", "source_citation"):
+        if required in cleaned and not cleaned[required]:
+            raise InvalidInput(_("This field is required."), field=required)
+    return cleaned
+
+
+def _party_state(party: RestrictedParty) -> dict:
+    return {
+        **{name: getattr(party, name) for name in RESTRICTED_PARTY_FIELDS},
+        "listed_on": party.listed_on.isoformat() if party.listed_on else None,
+        "status": party.status,
+        "revision": party.revision,
+    }
+
+
+def _record_revision(party: RestrictedParty, *, actor: User | None, reason: str) -> None:
+    RestrictedPartyRevision.objects.create(
+        party=party,
+        revision=party.revision,
+        snapshot=_party_state(party),
+        reason=reason,
+        changed_by=actor,
+    )
+
+
+def _reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(_("Say why the list changes."), field="reason")
+    return reason
+
+
+def restricted_party_create(*, actor: User, reason: str, **fields) -> RestrictedParty:
+    """Adds an entry (revision 1) to the restricted-parties list."""
+    _require_list_keeper(actor)
+    reason = _reason(reason)
+    unknown = set(fields) - set(RESTRICTED_PARTY_FIELDS)
+    if unknown:
+        raise InvalidInput(_("Unknown fields: %s") % ", ".join(sorted(unknown)))
+    cleaned = _clean_party({"name": "", "source_citation": "", **fields})
+    with transaction.atomic():
+        party = RestrictedParty.objects.create(**cleaned)
+        _record_revision(party, actor=actor, reason=reason)
+        audit_record(
+            action="accounts.restricted_party.created",
+            actor=actor,
+            obj=party,
+            after={**_party_state(party), "reason": reason},
+        )
+    return party
+
+
+def restricted_party_update(
+    *, party: RestrictedParty, actor: User, reason: str, **fields
+) -> RestrictedParty:
+    """Changes a listed entry: a new revision, the previous one kept."""
+    _require_list_keeper(actor)
+    reason = _reason(reason)
+    unknown = set(fields) - set(RESTRICTED_PARTY_FIELDS)
+    if unknown:
+        raise InvalidInput(_("Unknown fields: %s") % ", ".join(sorted(unknown)))
+    cleaned = _clean_party(fields)
+    with transaction.atomic():
+        party = RestrictedParty.objects.select_for_update().get(pk=party.pk)
+        RESTRICTED_PARTY.require(
+            party, "edit", refusal=_("Put the entry back on the list before changing it.")
+        )
+        before = _party_state(party)
+        changed = [name for name, value in cleaned.items() if getattr(party, name) != value]
+        if not changed:
+            return party
+        for name in changed:
+            setattr(party, name, cleaned[name])
+        party.revision += 1
+        party.save(update_fields=[*changed, "revision", "updated_at"])
+        _record_revision(party, actor=actor, reason=reason)
+        audit_record(
+            action="accounts.restricted_party.updated",
+            actor=actor,
+            obj=party,
+            before=before,
+            after={**_party_state(party), "reason": reason},
+        )
+    return party
+
+
+def _party_move(party: RestrictedParty, *, to: str, via: str, actor: User, reason: str):
+    _require_list_keeper(actor)
+    reason = _reason(reason)
+    with transaction.atomic():
+        party = RestrictedParty.objects.select_for_update().get(pk=party.pk)
+        party = transition(
+            party,
+            machine=RESTRICTED_PARTY,
+            to=to,
+            via=via,
+            actor=actor,
+            changes={"revision": party.revision + 1},
+            after={"reason": reason, "revision": party.revision + 1},
+        )
+        _record_revision(party, actor=actor, reason=reason)
+    return party
+
+
+def restricted_party_delist(*, party: RestrictedParty, actor: User, reason: str):
+    """Removes an entry from the list (it no longer matches); its revisions stay."""
+    return _party_move(party, to=RP.DELISTED, via="delist", actor=actor, reason=reason)
+
+
+def restricted_party_relist(*, party: RestrictedParty, actor: User, reason: str):
+    """Puts a removed entry back on the list."""
+    return _party_move(party, to=RP.LISTED, via="relist", actor=actor, reason=reason)

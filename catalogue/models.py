@@ -63,6 +63,13 @@ PRODUCT_STATUSES = [
 ]
 VERSION_STATES = ["draft", "submitted", "approved", "changes_requested", "rejected", "withdrawn"]
 
+# The exchange's ceiling on the time a licensee has to tell the provider of a breach: short
+# enough for the provider to meet Malaysia's 72-hour notice to the Commissioner
+# (docs/domain.md, "Contract terms every offer carries").
+MAX_BREACH_NOTICE_HOURS = 24
+# The conditions every onward transfer is made under, when an offer allows one.
+ONWARD_TRANSFER_CONDITIONS = ("written_agreement", "same_protections", "provider_notice")
+
 
 class ProductQuerySet(models.QuerySet):
     def listed(self):
@@ -169,6 +176,20 @@ class DatasetState(models.TextChoices):
     PREPARING = "preparing", _("Being prepared")
     READY = "ready", _("Ready")
     FAILED = "failed", _("Preparation failed")
+
+
+class GbaCity(models.TextChoices):
+    """The nine mainland cities of the Guangdong-Hong Kong-Macao Greater Bay Area."""
+
+    GUANGZHOU = "guangzhou", _("Guangzhou")
+    SHENZHEN = "shenzhen", _("Shenzhen")
+    ZHUHAI = "zhuhai", _("Zhuhai")
+    FOSHAN = "foshan", _("Foshan")
+    HUIZHOU = "huizhou", _("Huizhou")
+    DONGGUAN = "dongguan", _("Dongguan")
+    ZHONGSHAN = "zhongshan", _("Zhongshan")
+    JIANGMEN = "jiangmen", _("Jiangmen")
+    ZHAOQING = "zhaoqing", _("Zhaoqing")
 
 
 class ProductVersion(models.Model):
@@ -297,6 +318,24 @@ class ProductVersion(models.Model):
     free_trade_zone = models.CharField(
         _("free-trade-zone registration"), max_length=200, blank=True
     )
+    foreign_collected_reexport = models.BooleanField(
+        _("collected abroad and exported again (PRC 2024 Provisions Art. 4)"),
+        default=False,
+        help_text=_(
+            "The personal information was collected abroad, processed in China and is "
+            "exported again with no domestic personal information or important data added."
+        ),
+    )
+    gba_city = models.CharField(
+        _("Greater Bay Area registration"),
+        max_length=20,
+        choices=GbaCity.choices,
+        blank=True,
+        help_text=_(
+            "The mainland city of the Greater Bay Area where the provider is registered, for "
+            "the GBA standard contract to Hong Kong or Macao."
+        ),
+    )
     change_note = models.TextField(_("change note"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -347,9 +386,17 @@ class VersionAttachment(models.Model):
         CN_SECURITY_ASSESSMENT = "cn_security_assessment", _("CAC security assessment approval")
         CN_STANDARD_CONTRACT = "cn_standard_contract", _("CAC standard contract filing receipt")
         CN_CERTIFICATION = "cn_certification", _("PI protection certification")
+        CN_GBA_STANDARD_CONTRACT = (
+            "cn_gba_standard_contract",
+            _("Greater Bay Area standard contract filing receipt"),
+        )
         MY_TIA = "my_transfer_impact_assessment", _("Malaysian transfer impact assessment")
         MY_S129 = "my_s129_exception", _("PDPA s.129(3) exception evidence")
         SG_OBLIGATIONS = "sg_enforceable_obligations", _("Singapore enforceable obligations")
+        SG_CERTIFICATION = (
+            "sg_specified_certification",
+            _("Singapore specified certification (APEC or Global CBPR / PRP)"),
+        )
         CONSENT = "consent", _("Consent evidence")
         OTHER = "other", _("Other evidence")
 
@@ -396,15 +443,20 @@ OFFER_TERM_FIELDS = (
     "audit_rights",
     "breach_notice_hours",
     "onward_transfer_allowed",
+    "onward_transfer_territories",
+    "onward_transfer_conditions",
+    "standard_contract_prevails",
     "end_of_term",
 )
+# Terms that are not set by the provider but follow from the others (a property on Offer).
+DERIVED_TERM_FIELDS = ("onward_transfer_conditions",)
 # What a provider sets on an offer (its permitted purposes are a relation, set beside).
 OFFER_FIELDS = (
     "name",
     "price",
     "currency",
     "other_purposes",
-    *OFFER_TERM_FIELDS,
+    *(name for name in OFFER_TERM_FIELDS if name not in DERIVED_TERM_FIELDS),
     "approval_mode",
     "is_active",
 )
@@ -434,8 +486,9 @@ class Offer(models.Model):
     name = models.CharField(_("name"), max_length=120)
     price = models.DecimalField(_("price"), max_digits=12, decimal_places=2)
     currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)
+    # Every licence ends, so that deletion or return at the end of the term happens.
     term_months = models.PositiveSmallIntegerField(
-        _("term (months)"), null=True, blank=True, help_text=_("Empty means perpetual.")
+        _("term (months)"), default=12, validators=[MinValueValidator(1)]
     )
     purposes = models.ManyToManyField(Purpose, related_name="offers", blank=True)
     other_purposes = models.CharField(_("other permitted purposes"), max_length=300, blank=True)
@@ -459,10 +512,24 @@ class Offer(models.Model):
     )
     breach_notice_hours = models.PositiveSmallIntegerField(
         _("breach notice (hours)"),
-        default=48,
-        validators=[MinValueValidator(1), MaxValueValidator(72)],
+        default=MAX_BREACH_NOTICE_HOURS,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_BREACH_NOTICE_HOURS)],
     )
     onward_transfer_allowed = models.BooleanField(_("onward transfer allowed"), default=False)
+    onward_transfer_territories = models.JSONField(
+        _("onward recipients may be in"),
+        default=list,
+        blank=True,
+        help_text=_("Jurisdictions of the third parties the licensee may pass results to."),
+    )
+    standard_contract_prevails = models.BooleanField(
+        _("CAC standard contract signed separately and prevailing"),
+        default=False,
+        help_text=_(
+            "Where China's standard contract is the transfer mechanism, it is signed as a "
+            "separate instrument under PRC law and prevails over these terms."
+        ),
+    )
     end_of_term = models.CharField(
         _("at the end of the term"), max_length=10, choices=EndOfTerm.choices, default="delete"
     )
@@ -504,12 +571,11 @@ class Offer(models.Model):
                 name="catalogue_offer_privacy_budget_valid",
             ),
             models.CheckConstraint(
-                condition=Q(breach_notice_hours__gte=1) & Q(breach_notice_hours__lte=72),
-                name="catalogue_offer_breach_notice_le_72h",
+                condition=Q(breach_notice_hours__gte=1) & Q(breach_notice_hours__lte=24),
+                name="catalogue_offer_breach_notice_le_24h",
             ),
             models.CheckConstraint(
-                condition=Q(term_months__isnull=True) | Q(term_months__gte=1),
-                name="catalogue_offer_term_positive",
+                condition=Q(term_months__gte=1), name="catalogue_offer_term_positive"
             ),
             models.CheckConstraint(
                 condition=Q(currency__in=["CNY", "MYR", "SGD", "USD"]),
@@ -526,6 +592,12 @@ class Offer(models.Model):
     @property
     def is_perpetual(self) -> bool:
         return self.term_months is None
+
+    @property
+    def onward_transfer_conditions(self) -> list[str]:
+        """What every onward transfer is made under: a written agreement with the third
+        party, the same protections as these terms, and notice to the provider."""
+        return list(ONWARD_TRANSFER_CONDITIONS) if self.onward_transfer_allowed else []
 
     def price_in_usd(self) -> Decimal:
         rate = Decimal(str(settings.FX_REFERENCE_RATES_TO_USD[self.currency]))

@@ -17,10 +17,12 @@ from django.utils.translation import gettext_lazy
 from accounts.jurisdictions import JURISDICTION_CODES
 from accounts.models import Membership, Organization, User
 from catalogue.models import (
+    MAX_BREACH_NOTICE_HOURS,
     OFFER_FIELDS,
     Category,
     DataProduct,
     DatasetState,
+    GbaCity,
     Offer,
     ProductVersion,
     Purpose,
@@ -143,6 +145,8 @@ VERSION_FIELDS = {
     "important_data_notification",
     "free_trade_zone",
     "privacy",
+    "foreign_collected_reexport",
+    "gba_city",
     "change_note",
 }
 # Copied into a new version; the files are shared until the provider uploads new ones
@@ -335,6 +339,7 @@ def version_update(*, version: ProductVersion, actor: User, **fields: Any) -> Pr
     for choice_field, choices in (
         ("delivery_mode", ProductVersion.DeliveryMode.values),
         ("update_frequency", ProductVersion.UpdateFrequency.values),
+        ("gba_city", ["", *GbaCity.values]),
     ):
         if choice_field in fields and fields[choice_field] not in choices:
             raise InvalidInput(_("Not a valid choice."), field=choice_field)
@@ -959,12 +964,26 @@ def _clean_offer(fields: dict[str, Any]) -> dict[str, Any]:
         if not territories:
             raise InvalidInput(_("Name at least one permitted territory."), field="territories")
         fields["territories"] = sorted(set(territories))
-    if "breach_notice_hours" in fields and not 1 <= int(fields["breach_notice_hours"]) <= 72:
+    if "breach_notice_hours" in fields and not (
+        1 <= int(fields["breach_notice_hours"]) <= MAX_BREACH_NOTICE_HOURS
+    ):
         raise InvalidInput(
-            _("Breach notice must be between 1 and 72 hours."), field="breach_notice_hours"
+            _("Breach notice must be between 1 and %(n)d hours.") % {"n": MAX_BREACH_NOTICE_HOURS},
+            field="breach_notice_hours",
         )
-    if fields.get("term_months") is not None and int(fields["term_months"]) < 1:
-        raise InvalidInput(_("The term is at least one month."), field="term_months")
+    if "term_months" in fields and (
+        fields["term_months"] is None or int(fields["term_months"]) < 1
+    ):
+        raise InvalidInput(
+            _("Every licence has an end: the term is at least one month."), field="term_months"
+        )
+    if "onward_transfer_territories" in fields:
+        fields["onward_transfer_territories"] = sorted(
+            {
+                _check_jurisdiction(t, "onward_transfer_territories")
+                for t in fields["onward_transfer_territories"] or []
+            }
+        )
     if "governing_law" in fields:
         fields["governing_law"] = _check_jurisdiction(fields["governing_law"], "governing_law")
     if "dispute_forum" in fields and fields["dispute_forum"] not in Offer.DisputeForum.values:
@@ -1005,6 +1024,17 @@ def _check_offer_budget(offer: Offer) -> None:
         )
 
 
+def _check_onward_transfer(offer: Offer) -> None:
+    """Onward transfer names where the third parties may be; without it, nowhere."""
+    if offer.onward_transfer_allowed and not offer.onward_transfer_territories:
+        raise InvalidInput(
+            _("Name the jurisdictions where onward recipients may be."),
+            field="onward_transfer_territories",
+        )
+    if not offer.onward_transfer_allowed:
+        offer.onward_transfer_territories = []
+
+
 def offer_create(
     *, product: DataProduct, actor: User, purposes: Iterable[Purpose] = (), **fields: Any
 ) -> Offer:
@@ -1028,6 +1058,7 @@ def offer_create(
             raise Conflict(_("An offer with this name already exists."), field="name")
         offer = Offer(product=product, **fields)
         _check_offer_budget(offer)
+        _check_onward_transfer(offer)
         offer.save()
         offer.purposes.set(purposes)
         audit_record(
@@ -1068,7 +1099,8 @@ def offer_update(
         for name, value in fields.items():
             setattr(offer, name, value)
         _check_offer_budget(offer)
-        offer.save(update_fields=[*fields, "updated_at"])
+        _check_onward_transfer(offer)
+        offer.save(update_fields=[*fields, "onward_transfer_territories", "updated_at"])
         if purposes is not None:
             purposes = list(purposes)
             if not purposes and not offer.other_purposes.strip():

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from django.db.models import CharField, Count, Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models import CharField, Count, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -129,32 +129,69 @@ def notifications_for(organization: Organization, *, unread_only: bool = False):
     return qs
 
 
+def _year_start():
+    """1 January, 00:00, in the exchange's time zone (settings.TIME_ZONE)."""
+    return timezone.localtime().replace(month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def _counts(categories, subjects: int) -> tuple[int, int]:
+    """A version's individuals as the two counts: non-sensitive (it declares ``personal``)
+    and sensitive (it declares ``sensitive_personal``)."""
+    categories = set(categories or [])
+    return (
+        subjects if "personal" in categories else 0,
+        subjects if "sensitive_personal" in categories else 0,
+    )
+
+
 def provider_subjects_ytd(
     *, provider: Organization, origin: str, version: ProductVersion
 ) -> tuple[int, int]:
-    """Individuals (and sensitive ones) the provider has exported from `origin` since
-    1 January, this version included: the other products' approved personal-data versions.
+    """The individuals the provider has exported from ``origin`` since 1 January, this
+    version included, as ``(subjects_ytd, sensitive_subjects_ytd)``: the one count the
+    compliance stage and every licence request use (docs/domain.md, "Counting").
 
-    Licensed exports are added by the licensing app's own counts once licences exist.
+    * The two counts are kept apart, as the 2024 Provisions Arts. 7-8 count them: a version's
+      data subjects count as non-sensitive when it declares ``personal`` and as sensitive
+      when it declares ``sensitive_personal`` (both when it declares both).
+    * A product is exported this year when one of its personal-data versions was approved
+      this year (it is then offered abroad) or is licensed under a licence that ran this
+      year for processing outside ``origin``. It is not counted again for each licence or
+      version: they are the same people exported again. Each product counts once, with the
+      largest data-subject count of those versions (and of ``version``, for its product).
     """
-    start = timezone.now().replace(month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
-    others = (
-        ProductVersion.objects.filter(
-            product__provider=provider,
-            product__origin_jurisdiction=origin,
-            state=ProductVersion.State.APPROVED,
-            decided_at__gte=start,
+    start = _year_start()
+    base = ProductVersion.objects.filter(
+        product__provider=provider, product__origin_jurisdiction=origin
+    ).exclude(sensitivity=ProductVersion.DataCategory.NON_PERSONAL)
+    rows = list(
+        base.filter(state=ProductVersion.State.APPROVED, decided_at__gte=start).values(
+            "product_id", "data_categories", "data_subject_count"
         )
-        .exclude(product=version.product)
-        .exclude(sensitivity=ProductVersion.DataCategory.NON_PERSONAL)
     )
-    totals = others.aggregate(
-        all=Sum("data_subject_count"),
-        sensitive=Sum(
-            "data_subject_count",
-            filter=Q(sensitivity=ProductVersion.DataCategory.SENSITIVE_PERSONAL),
-        ),
+    # Licences are read through the reverse relation of their version (licensing sits above
+    # this layer and is not imported): a licence that ran this year, for processing abroad.
+    licensed = (
+        base.filter(licences__starts_at__lte=timezone.now())
+        .filter(Q(licences__ended_at__isnull=True) | Q(licences__ended_at__gte=start))
+        .filter(Q(licences__ends_at__isnull=True) | Q(licences__ends_at__gte=start))
+        .values("product_id", "data_categories", "data_subject_count", "licences__territories")
     )
-    mine = version.data_subject_count if version.has_personal_data else 0
-    mine_sensitive = mine if "sensitive_personal" in (version.data_categories or []) else 0
-    return (totals["all"] or 0) + mine, (totals["sensitive"] or 0) + mine_sensitive
+    rows += [row for row in licensed if set(row["licences__territories"] or []) - {origin}]
+    if version.has_personal_data:
+        rows.append(
+            {
+                "product_id": version.product_id,
+                "data_categories": version.data_categories,
+                "data_subject_count": version.data_subject_count,
+            }
+        )
+    per_product: dict[int, tuple[int, int]] = {}
+    for row in rows:
+        plain, sensitive = _counts(row["data_categories"], row["data_subject_count"] or 0)
+        seen = per_product.get(row["product_id"], (0, 0))
+        per_product[row["product_id"]] = (max(seen[0], plain), max(seen[1], sensitive))
+    return (
+        sum(plain for plain, _sensitive in per_product.values()),
+        sum(sensitive for _plain, sensitive in per_product.values()),
+    )

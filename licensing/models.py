@@ -56,6 +56,20 @@ class LicenceRequest(models.Model):
     accepted_terms = models.JSONField(_("terms accepted"), help_text=_("Exactly as shown."))
     terms_hash = models.CharField(max_length=64)
     message = models.TextField(_("message to the provider"), blank=True)
+    # A foreign judicial or law-enforcement buyer shows the approval of the competent PRC
+    # authority here (DSL Art. 36, PIPL Art. 41): the reviewer checks it (docs/domain.md).
+    authority_approval = models.CharField(
+        _("approval of the competent PRC authority"),
+        max_length=300,
+        blank=True,
+        help_text=_("Reference of the approval to provide the data to a foreign authority."),
+    )
+    screening = models.JSONField(
+        _("restricted-parties screening"),
+        default=dict,
+        blank=True,
+        help_text=_("The entry the buyer matched when the request was made, if any."),
+    )
     status = models.CharField(
         _("status"),
         max_length=20,

@@ -27,11 +27,20 @@ Modelling (ODRL 2.2 Information Model, compact form):
   bounded (``dx:privacyUnit``; "each row" when none is named).
 * Duties on the permission: ``attribute`` (text in ``dct:description``, provider as
   ``attributedParty``); ``inform`` the provider within ``PT{N}H`` (``event gt
-  dx:dataBreach`` + ``elapsedTime lteq``); at the end (``event gt dx:licenceEnd``, i.e.
-  expiry, revocation or termination) ``delete``, or for "return" the profile action
-  ``dx:return`` to the provider *and* ``delete`` of anything left over.
-* Prohibitions: ``distribute`` and ``transfer`` unless onward transfer is allowed;
-  ``dx:reidentify`` (ODRL has no such action; it is a profile action) always.
+  dx:dataBreach`` + ``elapsedTime lteq``); the profile action ``dx:permitAudit`` (let the
+  provider and the exchange audit and inspect the use, on the terms in ``dct:description``:
+  ODRL has no audit action); at the end (``event gt dx:licenceEnd``, i.e. expiry,
+  revocation or termination) ``delete``, or for "return" the profile action ``dx:return`` to
+  the provider *and* ``delete`` of anything left over. A licence always ends (``dateTime lt
+  end``): the end-of-term duties must trigger.
+* Onward transfer: when the terms allow it, a second permission ``distribute`` (supply to
+  third parties) constrained by ``dx:recipientJurisdiction isAnyOf`` the territories onward
+  recipients may be in and by the licence period, with a duty per condition of the terms:
+  ``dx:concludeWrittenAgreement`` (``written_agreement``), ``dx:bindToSameProtections``
+  (``same_protections``) and ``inform`` the provider before each transfer (``event lt
+  dx:onwardTransfer``; ``provider_notice``). Otherwise ``distribute`` is prohibited.
+* Prohibitions: ``transfer`` (of ownership) always, ``distribute`` unless onward transfer
+  is allowed, ``dx:reidentify`` (ODRL has no such action; it is a profile action) always.
 * Contract terms with no ODRL counterpart are profile properties: ``dx:governingLaw``,
   ``dx:disputeForum``. ``dct:issued`` is the start of the licence (the facts carry no
   separate issue time, and the document must be deterministic). ``dct:hasFormat`` points at
@@ -157,7 +166,9 @@ COUNTRY_ALPHA3: dict[str, str] = {
 }
 
 END_OF_TERM_CHOICES = ("delete", "return")
-MAX_BREACH_NOTICE_HOURS = 72  # contract terms: tighter than both regimes
+# The exchange's ceiling (docs/domain.md, "Contract terms every offer carries").
+MAX_BREACH_NOTICE_HOURS = 24
+ONWARD_CONDITIONS = ("written_agreement", "same_protections", "provider_notice")
 
 
 @dataclass(frozen=True)
@@ -184,7 +195,7 @@ class LicenceFacts:
     purposes: list[str]  # purpose codes or free text
     territories: list[str]  # ISO 3166 alpha-2 where the buyer may process
     starts_at: datetime  # aware
-    ends_at: datetime | None  # aware; None = perpetual
+    ends_at: datetime  # aware; every licence ends
     queries_per_month: int | None
     onward_transfer_allowed: bool
     breach_notice_hours: int
@@ -193,6 +204,9 @@ class LicenceFacts:
     end_of_term: str  # "delete" | "return"
     attribution: str
     min_group_size: int  # k
+    audit_rights: str  # the audit and inspection terms, in words
+    onward_transfer_territories: tuple[str, ...] = ()  # ISO alpha-2 of onward recipients
+    onward_transfer_conditions: tuple[str, ...] = ()  # codes of ONWARD_CONDITIONS
     privacy: PrivacyTerms | None = None  # None: exact aggregates with k-suppression
 
 
@@ -295,17 +309,33 @@ def licence_policy(facts: LicenceFacts) -> dict:
     if facts.end_of_term not in END_OF_TERM_CHOICES:
         raise ValueError(f"end_of_term must be one of {END_OF_TERM_CHOICES}: {facts.end_of_term!r}")
 
+    audit = (facts.audit_rights or "").strip()
+    if not audit:
+        raise ValueError("a licence needs audit and inspection rights")
+    onward_territories = _unique([country_iri(t) for t in facts.onward_transfer_territories])
+    unknown_conditions = set(facts.onward_transfer_conditions) - set(ONWARD_CONDITIONS)
+    if unknown_conditions:
+        raise ValueError(f"unknown onward-transfer conditions: {sorted(unknown_conditions)}")
+    if facts.onward_transfer_allowed and (
+        not onward_territories or set(facts.onward_transfer_conditions) != set(ONWARD_CONDITIONS)
+    ):
+        raise ValueError(
+            "onward transfer needs the recipients' territories and every condition of "
+            f"{ONWARD_CONDITIONS}"
+        )
+
     starts = _xsd_datetime("starts_at", facts.starts_at)
+    if facts.ends_at is None:
+        raise ValueError("a licence needs an end (deletion or return must trigger)")
+    ends = _xsd_datetime("ends_at", facts.ends_at)
+    if facts.ends_at <= facts.starts_at:
+        raise ValueError("ends_at must be after starts_at")
+    period = [_constraint("dateTime", "gteq", starts), _constraint("dateTime", "lt", ends)]
     constraints: list[dict] = [
         _constraint("purpose", "isAnyOf", purposes),
         _constraint("spatial", "isAnyOf", [{"@id": iri} for iri in territories]),
-        _constraint("dateTime", "gteq", starts),
+        *period,
     ]
-    if facts.ends_at is not None:
-        ends = _xsd_datetime("ends_at", facts.ends_at)
-        if facts.ends_at <= facts.starts_at:
-            raise ValueError("ends_at must be after starts_at")
-        constraints.append(_constraint("dateTime", "lt", ends))
     if facts.queries_per_month is not None:
         quota = _require_int("queries_per_month", facts.queries_per_month, 0)
         # ODRL's `count` counts executions of the rule's action but has no reset period.
@@ -340,6 +370,13 @@ def licence_policy(facts: LicenceFacts) -> dict:
                 ),
             ],
         },
+        {
+            # ODRL 2.2 has no audit action: dx:permitAudit is a profile action (let the
+            # provider and the exchange audit and inspect the use, on these terms).
+            "action": {"@id": "dx:permitAudit"},
+            "informedParty": provider,
+            "dct:description": audit,
+        },
     ]
     if facts.end_of_term == "return":
         # ODRL 2.2 has no "return" action: dx:return is a profile action (hand back every
@@ -353,9 +390,44 @@ def licence_policy(facts: LicenceFacts) -> dict:
         )
     duties.append({"action": "delete", "constraint": [end_event]})
 
-    prohibitions: list[dict] = []
-    if not facts.onward_transfer_allowed:
-        prohibitions += [{"action": "distribute"}, {"action": "transfer"}]
+    permissions: list[dict] = [{"action": "use", "constraint": constraints, "duty": duties}]
+    # A licence never passes ownership; supplying results to third parties is allowed only
+    # as the terms say (where, and on which conditions).
+    prohibitions: list[dict] = [{"action": "transfer"}]
+    if facts.onward_transfer_allowed:
+        onward_duties = {
+            "written_agreement": {
+                "action": {"@id": "dx:concludeWrittenAgreement"},
+                "dct:description": "A written agreement with each onward recipient first.",
+            },
+            "same_protections": {
+                "action": {"@id": "dx:bindToSameProtections"},
+                "dct:description": "Bind each onward recipient to the protections of this "
+                "licence, no lower.",
+            },
+            "provider_notice": {
+                "action": "inform",
+                "informedParty": provider,
+                "dct:description": "Tell the provider before each onward transfer.",
+                "constraint": [_constraint("event", "lt", {"@id": "dx:onwardTransfer"})],
+            },
+        }
+        permissions.append(
+            {
+                "action": "distribute",
+                "constraint": [
+                    _constraint(
+                        "dx:recipientJurisdiction",
+                        "isAnyOf",
+                        [{"@id": iri} for iri in onward_territories],
+                    ),
+                    *period,
+                ],
+                "duty": [onward_duties[c] for c in ONWARD_CONDITIONS],
+            }
+        )
+    else:
+        prohibitions.append({"action": "distribute"})
     # Always: no attempt to re-identify individuals (ODRL has no such action; profile action).
     prohibitions.append({"action": {"@id": "dx:reidentify"}})
 
@@ -378,7 +450,7 @@ def licence_policy(facts: LicenceFacts) -> dict:
             "dct:title": facts.target_title,
             "dct:hasVersion": version,
         },
-        "permission": [{"action": "use", "constraint": constraints, "duty": duties}],
+        "permission": permissions,
         "prohibition": prohibitions,
         "dx:governingLaw": facts.governing_law,
         "dx:disputeForum": facts.dispute_forum,

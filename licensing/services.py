@@ -13,7 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Sum
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,14 +21,16 @@ from django.utils.translation import gettext_lazy
 from guardian.shortcuts import assign_perm, remove_perm
 
 from accounts.models import ApiToken, Membership, Organization, User
+from accounts.screening import ScreeningHit, screen_organization
 from catalogue import services as catalogue_services
-from catalogue.models import DataProduct, Offer, ProductVersion
+from catalogue.models import MAX_BREACH_NOTICE_HOURS, DataProduct, Offer, ProductVersion
 from catalogue.privacy import Declaration, DeclarationError, parse_declaration
 from catalogue.selectors import offer_terms
 from catalogue.services import DATASET, PRODUCT
 from compliance import selectors as review_selectors
 from compliance.checks.legal import evidence_valid
 from compliance.rules.facts import transfer_facts
+from compliance.rules.models import TransferAssessment
 from compliance.rules.services import transfer_assess
 from compliance.services.notifications import notify_organization, notify_provider
 from kernel.exceptions import (
@@ -156,8 +158,14 @@ def licence_request_create(
     intended_start: date,
     accepted_terms_hash: str,
     message: str = "",
+    authority_approval: str = "",
 ) -> LicenceRequest:
-    """A verified buyer asks for an offer; the transfer is assessed at once."""
+    """A verified buyer asks for an offer; the buyer is screened and the transfer assessed
+    at once.
+
+    ``authority_approval`` is for a buyer that is a judicial or law-enforcement body: the
+    reference of the competent PRC authority's approval (DSL Art. 36, PIPL Art. 41), which
+    sends a Chinese-origin request to a compliance reviewer instead of blocking it."""
     _require_member(user, buyer)
     if not buyer.is_buyer:
         raise PermissionDenied(_("Only buyer organisations can request licences."))
@@ -191,6 +199,18 @@ def licence_request_create(
         )
     if intended_start < timezone.localdate():
         raise InvalidInput(_("The start date cannot be in the past."), field="intended_start")
+    authority_approval = (authority_approval or "").strip()
+    if authority_approval and buyer.recipient_type not in AUTHORITY_RECIPIENTS:
+        raise InvalidInput(
+            _(
+                "Only a judicial or law-enforcement body shows an authority's approval; your "
+                "organisation is registered as %(kind)s."
+            )
+            % {"kind": buyer.get_recipient_type_display().lower()},
+            field="authority_approval",
+        )
+    if len(authority_approval) > 300:
+        raise InvalidInput(_("At most 300 characters."), field="authority_approval")
     with transaction.atomic():
         Offer.objects.select_for_update().get(pk=offer.pk)
         if LicenceRequest.objects.filter(
@@ -208,6 +228,7 @@ def licence_request_create(
             accepted_terms=terms,
             terms_hash=accepted_terms_hash,
             message=message.strip(),
+            authority_approval=authority_approval,
         )
         audit_record(
             action="licensing.request.created",
@@ -220,25 +241,63 @@ def licence_request_create(
     return request
 
 
-def _exported_ytd(provider: Organization, origin: str, version: ProductVersion) -> tuple[int, int]:
-    """The provider's individuals exported since 1 January: reviewed products plus the
-    licences granted this year (this request included)."""
+AUTHORITY_RECIPIENTS = (
+    Organization.RecipientType.JUDICIAL,
+    Organization.RecipientType.LAW_ENFORCEMENT,
+)
+
+
+def _screened(
+    buyer: Organization, *, subject, actor: User | None, action: str
+) -> ScreeningHit | None:
+    """Screens the buyer against the restricted-parties list and records the answer."""
+    hit = screen_organization(buyer)
+    audit_record(
+        action=action,
+        actor=actor,
+        organization=buyer,
+        obj=subject,
+        after={"match": hit.as_dict() if hit else None},
+    )
+    return hit
+
+
+def _blocked_note(buyer: Organization, hit: ScreeningHit) -> str:
+    return _(
+        "Blocked: %(buyer)s matches the exchange's restricted-parties list, %(hit)s. The "
+        "exchange transfers no data to a listed party."
+    ) % {"buyer": buyer.legal_name, "hit": hit.describe()}
+
+
+def _request_facts(
+    version: ProductVersion,
+    *,
+    buyer: Organization,
+    destination: str,
+    restricted: bool,
+    authority_approval: bool,
+) -> dict[str, Any]:
+    """The facts of exporting ``version`` to ``buyer``: the one count of individuals since
+    1 January (``compliance.selectors.provider_subjects_ytd``), the buyer as it declared
+    itself, the screening's answer."""
+    product = version.product
     subjects, sensitive = review_selectors.provider_subjects_ytd(
-        provider=provider, origin=origin, version=version
+        provider=product.provider, origin=product.origin_jurisdiction, version=version
     )
-    start = timezone.now().replace(month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
-    licensed = Licence.objects.filter(
-        product__provider=provider, product__origin_jurisdiction=origin, granted_at__gte=start
-    ).exclude(version__sensitivity="non_personal")
-    totals = licensed.aggregate(n=Sum("version__data_subject_count"))
-    sensitive_totals = licensed.filter(version__sensitivity="sensitive_personal").aggregate(
-        n=Sum("version__data_subject_count")
+    return transfer_facts(
+        version,
+        destination=destination,
+        subjects_ytd=subjects,
+        sensitive_subjects_ytd=sensitive,
+        recipient=buyer,
+        recipient_restricted=restricted,
+        prc_authority_approval=authority_approval,
     )
-    return subjects + (totals["n"] or 0), sensitive + (sensitive_totals["n"] or 0)
 
 
 def _assess(request: LicenceRequest, *, actor: User | None) -> LicenceRequest:
-    """Runs the transfer rules on a new request and moves it to where they send it."""
+    """Screens the buyer, runs the transfer rules on a new request and moves it to where
+    they send it. A restricted-parties match blocks, naming the entry and its source."""
     product = request.product
     version = product.listed_version
     request = transition(
@@ -249,13 +308,16 @@ def _assess(request: LicenceRequest, *, actor: User | None) -> LicenceRequest:
         actor=actor,
         organization=request.buyer,
     )
-    subjects, sensitive = _exported_ytd(product.provider, product.origin_jurisdiction, version)
+    hit = _screened(
+        request.buyer, subject=request, actor=actor, action="licensing.request.screened"
+    )
     assessment = transfer_assess(
-        facts=transfer_facts(
+        facts=_request_facts(
             version,
+            buyer=request.buyer,
             destination=request.processing_jurisdiction,
-            subjects_ytd=subjects,
-            sensitive_subjects_ytd=sensitive,
+            restricted=hit is not None,
+            authority_approval=bool(request.authority_approval),
         ),
         actor=actor,
         organization=request.buyer,
@@ -264,7 +326,13 @@ def _assess(request: LicenceRequest, *, actor: User | None) -> LicenceRequest:
     )
     request.assessment = assessment
     changes: dict[str, Any] = {"assessment": assessment}
-    if assessment.decision == "block":
+    if hit is not None:
+        # The list is the exchange's, and so is its consequence: whatever the origin's rules
+        # say (China's block, Malaysia's or Singapore's review), a listed party gets nothing.
+        after = R.BLOCKED
+        changes["decision_note"] = _blocked_note(request.buyer, hit)
+        changes["screening"] = hit.as_dict()
+    elif assessment.decision == "block":
         after = R.BLOCKED
         changes["decision_note"] = assessment.explanation
     elif assessment.decision == "manual_review":
@@ -281,7 +349,11 @@ def _assess(request: LicenceRequest, *, actor: User | None) -> LicenceRequest:
         actor=actor,
         organization=request.buyer,
         changes=changes,
-        after={"assessment": assessment.pk, "decision": assessment.decision},
+        after={
+            "assessment": assessment.pk,
+            "decision": assessment.decision,
+            "screening": changes.get("screening"),
+        },
     )
     _follow_up(request, after)
     return request
@@ -552,6 +624,10 @@ def _policy(licence: Licence) -> dict:
             end_of_term=licence.terms["end_of_term"],
             attribution=f"Source: {product.provider.legal_name} via Jambatan Data Exchange",
             min_group_size=licence.version.min_group_size,
+            audit_rights=licence.terms["audit_rights"],
+            # Terms accepted before these were terms of their own carry neither.
+            onward_transfer_territories=tuple(licence.terms.get("onward_transfer_territories", [])),
+            onward_transfer_conditions=tuple(licence.terms.get("onward_transfer_conditions", [])),
             privacy=_odrl_privacy(licence),
         )
     )
@@ -817,15 +893,118 @@ def licences_expire_due(*, now: datetime | None = None) -> int:
     return expired
 
 
+def _root_request(licence: Licence) -> LicenceRequest | None:
+    while licence.request_id is None and licence.renewed_from_id is not None:
+        licence = licence.renewed_from
+    return licence.request
+
+
+def _renewal_evidence(licence: Licence, version: ProductVersion, needed: set[str]) -> list[dict]:
+    """Evidence in force today for one of ``needed``: the version's attachments, and what the
+    provider attached to the request the licence (or the one it renews) came from."""
+    today = timezone.localdate()
+    found = [
+        {
+            "mechanism": a.kind,
+            "title": a.title,
+            "reference": a.reference,
+            "expires_on": a.expires_on.isoformat() if a.expires_on else None,
+        }
+        for a in version.attachments.filter(kind__in=needed)
+        if evidence_valid(a.kind, a.issued_on, a.expires_on, today) is None
+    ]
+    request = _root_request(licence)
+    if request is not None:
+        found += [
+            {
+                "mechanism": e.mechanism,
+                "title": e.title,
+                "reference": e.reference,
+                "expires_on": e.expires_on.isoformat() if e.expires_on else None,
+            }
+            for e in request.evidence.filter(mechanism__in=needed)
+            if evidence_valid(e.mechanism, e.issued_on, e.expires_on, today) is None
+        ]
+    return found
+
+
+def _renewal_refusal(licence: Licence, version: ProductVersion, *, user: User):
+    """Why a licence cannot simply renew, or None, with the new assessment and evidence.
+
+    A renewal is a new export period: the buyer is screened again, the accepted terms must
+    still meet the exchange's ceilings, and the transfer is assessed again under the rules
+    in force (the counts, the rule sets or the buyer may have changed since)."""
+    if int(licence.terms.get("breach_notice_hours") or 0) > MAX_BREACH_NOTICE_HOURS:
+        return (
+            _(
+                "These terms give %(h)s hours' breach notice; the exchange now requires at most "
+                "%(max)s. The buyer can request the offer again under its current terms."
+            )
+            % {"h": licence.terms["breach_notice_hours"], "max": MAX_BREACH_NOTICE_HOURS},
+            None,
+            [],
+        )
+    hit = _screened(licence.buyer, subject=licence, actor=user, action="licensing.licence.screened")
+    assessment = transfer_assess(
+        facts=_request_facts(
+            version,
+            buyer=licence.buyer,
+            destination=licence.territories[0],
+            restricted=hit is not None,
+            authority_approval=bool(
+                (_root_request(licence) or LicenceRequest()).authority_approval
+            ),
+        ),
+        actor=user,
+        organization=licence.buyer,
+        context=TransferAssessment.Context.LICENCE_RENEWAL,
+        subject=licence,
+    )
+    if hit is not None:
+        return _blocked_note(licence.buyer, hit), assessment, []
+    if assessment.decision in ("block", "manual_review"):
+        return (
+            _(
+                "Assessed again, the transfer is no longer one the rules allow on their own "
+                "(%(decision)s): the buyer requests the offer again. %(why)s"
+            )
+            % {"decision": assessment.get_decision_display(), "why": assessment.explanation},
+            assessment,
+            [],
+        )
+    evidence = []
+    if assessment.decision == "allow_with_mechanism":
+        evidence = _renewal_evidence(licence, version, set(assessment.mechanisms_any_of))
+        if not evidence:
+            return (
+                _(
+                    "The transfer now needs evidence of one of: %(m)s, in force. Attach it to "
+                    "the product version, or the buyer requests the offer again."
+                )
+                % {"m": ", ".join(assessment.mechanisms_any_of)},
+                assessment,
+                [],
+            )
+    return None, assessment, evidence
+
+
 def licence_renew(*, licence: Licence, user: User) -> Licence:
-    """A new licence period under the same terms, from the end of the current one."""
+    """A new licence period under the same terms, from the end of the current one, once the
+    transfer has been assessed again (``_renewal_refusal``)."""
     _require_member(user, licence.product.provider)
+    licence = Licence.objects.select_related("buyer", "product__provider").get(pk=licence.pk)
+    refusal = _("Only an active or expired fixed-term licence renews.")
+    LICENCE.require(licence, "renew", refusal=refusal)
+    if licence.ends_at is None:
+        raise InvalidTransition(refusal)
+    version = licence.product.listed_version or licence.version
+    # Assessed outside the renewal's transaction, so the record stays when it is refused.
+    problem, assessment, evidence = _renewal_refusal(licence, version, user=user)
+    if problem:
+        raise Conflict(problem)
     with transaction.atomic():
         licence = _locked_licence(licence)
-        refusal = _("Only an active or expired fixed-term licence renews.")
         LICENCE.require(licence, "renew", refusal=refusal)
-        if licence.ends_at is None:
-            raise InvalidTransition(refusal)
         if licence.renewals.exists():
             raise Conflict(_("This licence period has already been renewed."))
         start = max(licence.ends_at, timezone.now())
@@ -833,7 +1012,7 @@ def licence_renew(*, licence: Licence, user: User) -> Licence:
             request=None,
             buyer=licence.buyer,
             product=licence.product,
-            version=licence.product.listed_version or licence.version,
+            version=version,
             offer=licence.offer,
             purposes=licence.purposes,
             territories=licence.territories,
@@ -841,8 +1020,8 @@ def licence_renew(*, licence: Licence, user: User) -> Licence:
             ends_at=_period(licence.offer, start),
             queries_per_month=licence.queries_per_month,
             terms=licence.terms,
-            assessment=licence.assessment,
-            evidence=licence.evidence,
+            assessment=assessment,
+            evidence=evidence,
             policy={},
             renewed_from=licence,
             privacy_epsilon_budget=licence.privacy_epsilon_budget,
@@ -857,7 +1036,12 @@ def licence_renew(*, licence: Licence, user: User) -> Licence:
             actor=user,
             organization=licence.buyer,
             obj=renewed,
-            after={"renewed_from": licence.pk, "starts_at": start.isoformat()},
+            after={
+                "renewed_from": licence.pk,
+                "starts_at": start.isoformat(),
+                "assessment": assessment.pk,
+                "decision": assessment.decision,
+            },
         )
     return renewed
 

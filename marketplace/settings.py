@@ -8,8 +8,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
-from kombu import Exchange, Queue
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Exchange, Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -273,6 +273,8 @@ CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=150)
 # the work does not wait longer: the outbox keeps it).
 CELERY_BROKER_TIMEOUT = env.float("CELERY_BROKER_TIMEOUT", default=2.0)
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
+
+
 # A worker started without -Q serves the default queue and every data region's queue (one
 # machine holding every region's storage: development, a single-node deployment). Region
 # workers name their own queue (`make worker REGION=cn`); see README, "Data regions".

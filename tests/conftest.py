@@ -109,6 +109,7 @@ def reference_data(django_db_blocker):
         "compliance.migrations.0005_technical_stage_checks_privacy",
         # The rule-set migrations, each with its frozen data; a new version adds one here.
         "compliance.rules.migrations.0002_seed_rule_sets",
+        "compliance.rules.migrations.0003_rule_sets_2026",
     ]
     with django_db_blocker.unblock(), connection.schema_editor() as editor:
         for module in seeding_migrations:

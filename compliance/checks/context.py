@@ -49,6 +49,10 @@ class CheckContext:
     provider_name: str
     provider_has_dpo: bool
     version: dict[str, Any]
+    # The provider's own figures of its whole processing (None: not answered).
+    provider_processed_subjects: int | None = None
+    provider_processed_sensitive_subjects: int | None = None
+    provider_systematic_monitoring: bool | None = None
     offers: list[OfferFacts] = field(default_factory=list)
     evidence: list[EvidenceFacts] = field(default_factory=list)
     assessments: list[TerritoryAssessment] = field(default_factory=list)

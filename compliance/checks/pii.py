@@ -36,11 +36,36 @@ third-party libraries index ``"KLJNPQRTUWX"`` at ``r``; neither matches ICA's le
 Case-insensitive.
 
 Bank cards: 13–19 digits, contiguous or in groups of 3–6 split by one kind of separator
-(single spaces or single dashes), Luhn-valid (``stdnum.luhn``), first digit 2–6. A digit run
-that is a valid China resident ID is reported as ``cn_resident_id`` only.
+(single spaces or single dashes), Luhn-valid (``stdnum.luhn``), and a number a card network
+issues: its issuer range (IIN prefix) and its length together (``CARD_NETWORKS``):
 
-E-mail: ASCII candidates found by a regex, confirmed with
-``email_validator.validate_email(..., check_deliverability=False)``.
+=============  ====================================  ==============
+network        issuer range                          lengths
+=============  ====================================  ==============
+Visa           4                                     13, 16, 19
+Mastercard     51–55, 2221–2720                      16
+UnionPay       62                                    16–19
+Amex           34, 37                                15
+JCB            3528–3589                             16–19
+Discover       6011, 644–649, 65                     16–19
+Diners Club    300–305, 36, 38                       14–19
+=============  ====================================  ==============
+
+The ranges are the networks' issuer ranges as the maintained Faker library carries them
+(``faker.providers.credit_card`` and, for UnionPay, its ``zh_CN`` provider; the tests check
+this table against the numbers it generates), widened to every length each network issues;
+for JCB, whose range Faker writes as ``35``, the assigned 3528–3589. Maestro (50, 56–69,
+12–19 digits) is left out: its ranges cover most numbers that begin with 5 or 6 and would
+bring back the false positives the table exists to avoid. An 18-digit order number starting
+with 4 or 5 is therefore not a card, however it passes Luhn. A digit run that is a valid
+China resident ID is reported as ``cn_resident_id`` only.
+
+E-mail: candidates found by a regex that accepts internationalised addresses (a local part
+and a domain in any script, ``张伟@例子.中国``, with ``.`` or the ideographic full stop ``。``
+between labels), confirmed with ``email_validator.validate_email(...,
+check_deliverability=False)``, which applies RFC 6531 and IDNA 2008 to them. In text written
+without spaces (Chinese) the local part may take in the words before it; the address is
+still found, and its mask shows only its first character and the domain.
 
 Phone numbers and the rule against numeric false positives
 ----------------------------------------------------------
@@ -73,9 +98,9 @@ Cells that are a plain decimal (``3.14159``) are never scanned; a whole-number f
 (``13812345678.0``, as pandas writes integer columns with gaps) is read as its integer.
 Digit runs are only taken whole: a match may not touch an ASCII letter or digit on either
 side, nor continue a decimal (``0.110105…``). Full-width characters (``１３８``, ``＠``) are
-NFKC-normalised first. E-mail candidates are ASCII (internationalised addresses are not
-detected). ``scan_rows`` first runs one cheap regex over each row (``_CANDIDATE``) and looks
-closer only at the cells it points to, plus every non-empty cell of a phone column.
+NFKC-normalised first. ``scan_rows`` first runs one cheap regex over each row
+(``_CANDIDATE``) and looks closer only at the cells it points to, plus every non-empty cell
+of a phone column.
 
 Masking (``mask``)
 ------------------
@@ -119,6 +144,8 @@ __all__ = [
     "PiiFinding",
     "PiiMatch",
     "PiiScanResult",
+    "CARD_NETWORKS",
+    "card_network",
     "cn_resident_id_check_char",
     "find_bank_cards",
     "find_cn_resident_ids",
@@ -363,9 +390,39 @@ def find_sg_nrics(text: str) -> list[PiiMatch]:
 
 # --- Bank cards ----------------------------------------------------------------------------
 
+
+class CardNetwork(NamedTuple):
+    name: str
+    ranges: tuple[tuple[int, int], ...]  # inclusive IIN prefix ranges, equal widths
+    lengths: frozenset[int]
+
+
+# See the module docstring for the table and its source.
+CARD_NETWORKS: tuple[CardNetwork, ...] = (
+    CardNetwork("Visa", ((4, 4),), frozenset({13, 16, 19})),
+    CardNetwork("Mastercard", ((51, 55), (2221, 2720)), frozenset({16})),
+    CardNetwork("UnionPay", ((62, 62),), frozenset(range(16, 20))),
+    CardNetwork("American Express", ((34, 34), (37, 37)), frozenset({15})),
+    CardNetwork("JCB", ((3528, 3589),), frozenset(range(16, 20))),
+    CardNetwork("Discover", ((6011, 6011), (644, 649), (65, 65)), frozenset(range(16, 20))),
+    CardNetwork("Diners Club", ((300, 305), (36, 36), (38, 38)), frozenset(range(14, 20))),
+)
+
 _CARD_SHAPE = r"(?:[0-9]{13,19}|[0-9]{4,6}([ -])[0-9]{3,6}(?:\1[0-9]{3,6}){1,4})"
 _CARD_FULL = re.compile(_CARD_SHAPE)
 _CARD_FIND = re.compile(_LEFT + _CARD_SHAPE + _RIGHT)
+
+
+def card_network(digits: str) -> str | None:
+    """The network whose issuer range and lengths cover ``digits`` (Luhn is not checked)."""
+    size = len(digits)
+    for network in CARD_NETWORKS:
+        if size not in network.lengths:
+            continue
+        for low, high in network.ranges:
+            if low <= int(digits[: len(str(low))]) <= high:
+                return network.name
+    return None
 
 
 def is_bank_card(value: str) -> bool:
@@ -373,7 +430,7 @@ def is_bank_card(value: str) -> bool:
     if not _CARD_FULL.fullmatch(value):
         return False
     digits = _NON_DIGITS.sub("", value)
-    return 13 <= len(digits) <= 19 and digits[0] in "23456" and luhn.is_valid(digits)
+    return card_network(digits) is not None and luhn.is_valid(digits)
 
 
 def find_bank_cards(text: str) -> list[PiiMatch]:
@@ -386,11 +443,18 @@ def find_bank_cards(text: str) -> list[PiiMatch]:
 
 # --- E-mail --------------------------------------------------------------------------------
 
+# A local part: letters, marks and digits of any script (``[^\W_]``) and the specials RFC
+# 5322 allows. A domain: labels of letters, marks and digits of any script with inner
+# hyphens, separated by "." or the ideographic full stop (IDNA maps it to "."). The
+# validator decides; this only finds candidates.
+_LOCAL_CHAR = r"(?:[^\W_]|[!#$%&'*+/=?^_`{|}~-])"
+_LABEL = r"[^\W_](?:(?:[^\W_]|-){0,61}[^\W_])?"
+_TOP_LABEL = r"[^\W_](?:[^\W_]|-){0,61}[^\W_]"  # two characters at least
 _EMAIL_FIND = re.compile(
-    r"(?<![A-Za-z0-9.!#$%&'*+/=?^_`{|}~-])"
-    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
-    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z0-9-]{2,63}"
-    r"(?![A-Za-z0-9-])"
+    rf"(?<!{_LOCAL_CHAR})(?<!\.)"
+    rf"{_LOCAL_CHAR}+(?:\.{_LOCAL_CHAR}+)*"
+    rf"@(?:{_LABEL}[.。])+{_TOP_LABEL}"
+    r"(?![^\W_]|-)"
 )
 
 

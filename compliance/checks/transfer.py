@@ -53,9 +53,10 @@ def export_volume(ctx: CheckContext) -> list[FindingData]:
     if not ctx.has_personal_data:
         return [info("volume.non_personal", "No personal information: export counts do not apply.")]
     msg = (
-        f"{ctx.provider_name} has exported personal information of {ctx.subjects_ytd:,} "
-        f"individuals since 1 January ({ctx.sensitive_subjects_ytd:,} sensitive), "
-        "this product included."
+        f"Since 1 January {ctx.provider_name} has exported the personal information of "
+        f"{ctx.subjects_ytd:,} individuals (other than sensitive) and the sensitive personal "
+        f"information of {ctx.sensitive_subjects_ytd:,} individuals from {ctx.origin}, this "
+        "product included, each product counted once."
     )
     if ctx.origin == "CN" and (
         ctx.subjects_ytd >= 1_000_000 or ctx.sensitive_subjects_ytd >= 10_000
@@ -101,19 +102,61 @@ def expiring_evidence(ctx: CheckContext) -> list[FindingData]:
 
 
 def dpo_present(ctx: CheckContext) -> list[FindingData]:
+    """Malaysia's DPO duty (PDPA s.12A and the 2025 DPO guideline), judged on the provider's
+    whole processing as it declared it, never below what this product shows."""
     if ctx.origin != "MY":
         return [info("dpo.not_applicable", "Malaysia's DPO duty does not apply to this origin.")]
+    if not ctx.has_personal_data:
+        return [info("dpo.not_applicable", "No personal data in this product.")]
     count = int(ctx.version.get("data_subject_count") or 0)
-    sensitive = "sensitive_personal" in ctx.data_categories
-    needed = count > MY_DPO_SUBJECTS or (sensitive and count > MY_DPO_SENSITIVE_SUBJECTS)
-    if not needed:
-        return [info("dpo.below_threshold", "Below Malaysia's DPO thresholds.")]
-    if not ctx.provider_has_dpo:
+    sensitive_count = count if "sensitive_personal" in ctx.data_categories else 0
+    subjects = max(ctx.provider_processed_subjects or 0, count)
+    sensitive = max(ctx.provider_processed_sensitive_subjects or 0, sensitive_count)
+    monitoring = ctx.provider_systematic_monitoring
+    reasons = []
+    if subjects > MY_DPO_SUBJECTS:
+        reasons.append(f"personal data of {subjects:,} data subjects (more than 20,000)")
+    if sensitive > MY_DPO_SENSITIVE_SUBJECTS:
+        reasons.append(
+            f"sensitive personal data or financial information of {sensitive:,} data subjects "
+            "(more than 10,000)"
+        )
+    if monitoring:
+        reasons.append("regular and systematic monitoring of data subjects")
+    unanswered = [
+        question
+        for question, answer in (
+            ("the data subjects it processes", ctx.provider_processed_subjects),
+            (
+                "those with sensitive data or financial information",
+                ctx.provider_processed_sensitive_subjects,
+            ),
+            ("whether it monitors individuals systematically", monitoring),
+        )
+        if answer is None
+    ]
+    if reasons and not ctx.provider_has_dpo:
         return [
             blocking(
                 "dpo.missing",
-                f"{count:,} data subjects{' (sensitive)' if sensitive else ''}"
-                " exceed Malaysia's DPO threshold, and the provider has no DPO on record.",
+                f"{ctx.provider_name} processes " + "; ".join(reasons) + ": Malaysia's DPO duty "
+                "applies, and the provider has no DPO on record.",
+                reasons=reasons,
             )
         ]
-    return [info("dpo.ok", "A data protection officer is on record.")]
+    if reasons:
+        return [info("dpo.ok", "A data protection officer is on record.", reasons=reasons)]
+    if unanswered:
+        return [
+            blocking(
+                "dpo.facts_missing",
+                f"Whether Malaysia's DPO duty applies depends on all of {ctx.provider_name}'s "
+                "processing, not on this product: the provider has not stated "
+                + ", ".join(unanswered)
+                + " (organisation profile).",
+                unanswered=unanswered,
+            )
+        ]
+    return [
+        info("dpo.below_threshold", "Below Malaysia's DPO thresholds, no systematic monitoring.")
+    ]

@@ -8,13 +8,22 @@ so that they can be stored in the database and edited by compliance staff; the a
 Vocabulary (binding, see docs/domain.md, "The assessment's vocabulary")
 -----------------------------------------------------------------
 Facts: ``origin``, ``destination`` (ISO 3166-1 alpha-2), ``data_categories`` (any of
-``non_personal``, ``personal``, ``sensitive_personal``), ``subjects_ytd``,
+``non_personal``, ``personal``, ``sensitive_personal``), ``subjects_ytd`` and
 ``sensitive_subjects_ytd`` (the exporter's individuals exported since 1 January, this
-transfer included; ``subjects_ytd`` counts *all* individuals, so it is never below
-``sensitive_subjects_ytd``), ``important_data``, ``exporter_ciio``, ``recipient_type``
-(``company``, ``public_body``, ``judicial``, ``law_enforcement``), ``exemptions`` (any of
-``contract_with_individual``, ``hr_management``, ``emergency``, ``free_trade_zone``) and the
-optional ``recipient_restricted`` (the recipient is on a restricted list).
+transfer included, counted apart as the 2024 Provisions Arts. 7-8 count them:
+``subjects_ytd`` the individuals whose personal information *other than sensitive* is
+exported, ``sensitive_subjects_ytd`` those whose sensitive personal information is; one
+person whose ordinary and sensitive information both leave counts in both),
+``important_data``, ``exporter_ciio``, ``exporter_in_gba`` (the exporter is registered in
+one of the nine mainland cities of the Greater Bay Area), ``recipient_type`` (``company``,
+``public_body``, ``judicial``, ``law_enforcement``), ``recipient_restricted`` (the
+recipient is on a restricted list), ``prc_authority_approval`` (the competent PRC authority
+approved providing the data to a foreign judicial or law-enforcement recipient),
+``exemptions`` (any of :data:`EXEMPTIONS`), and the controller's whole processing, for
+duties that depend on it rather than on one transfer: ``controller_subjects``,
+``controller_sensitive_subjects`` (of those, with sensitive personal data, financial
+information included) and ``systematic_monitoring`` (regular and systematic monitoring of
+individuals at scale).
 
 Rule set shape
 --------------
@@ -113,11 +122,18 @@ __all__ = [
 DATA_CATEGORIES: tuple[str, ...] = ("non_personal", "personal", "sensitive_personal")
 PERSONAL_CATEGORIES: tuple[str, ...] = ("personal", "sensitive_personal")
 RECIPIENT_TYPES: tuple[str, ...] = ("company", "public_body", "judicial", "law_enforcement")
+#: Routes the exporter declares that lift a regime's mechanism. China (2024 Provisions):
+#: Art. 4 ``foreign_collected_reexport``, Art. 5 ``contract_with_individual``,
+#: ``hr_management``, ``emergency``, Art. 6 ``free_trade_zone``. Singapore (PDP Regulations
+#: 2021 reg. 10(2)): ``data_in_transit``, ``publicly_available``. A regime ignores the others.
 EXEMPTIONS: tuple[str, ...] = (
     "contract_with_individual",
     "hr_management",
     "emergency",
     "free_trade_zone",
+    "foreign_collected_reexport",
+    "data_in_transit",
+    "publicly_available",
 )
 #: In ascending order of severity.
 DECISIONS: tuple[str, ...] = ("allow", "allow_with_mechanism", "manual_review", "block")
@@ -125,17 +141,28 @@ MECHANISMS: tuple[str, ...] = (
     "cn_security_assessment",
     "cn_standard_contract",
     "cn_certification",
+    "cn_gba_standard_contract",
     "my_transfer_impact_assessment",
     "my_s129_exception",
     "sg_enforceable_obligations",
+    "sg_specified_certification",
 )
-OBLIGATIONS: tuple[str, ...] = ("cn_separate_consent", "cn_pi_impact_assessment", "my_dpo_required")
+OBLIGATIONS: tuple[str, ...] = (
+    "cn_export_notice",
+    "cn_separate_consent",
+    "cn_pi_impact_assessment",
+    "my_dpo_required",
+)
 
 #: A mechanism that, where required, makes the listed ones unnecessary (2024 Provisions
 #: Arts. 7-8: an export that must pass the CAC security assessment is not additionally put
-#: through the standard contract or certification route).
+#: through the standard contract, certification or Greater Bay Area contract route).
 MECHANISM_SUPERSEDES: dict[str, tuple[str, ...]] = {
-    "cn_security_assessment": ("cn_standard_contract", "cn_certification"),
+    "cn_security_assessment": (
+        "cn_standard_contract",
+        "cn_certification",
+        "cn_gba_standard_contract",
+    ),
 }
 
 #: Fact name -> type. The order is the order of the normalised facts.
@@ -147,9 +174,14 @@ FACT_TYPES: dict[str, str] = {
     "sensitive_subjects_ytd": "count",
     "important_data": "bool",
     "exporter_ciio": "bool",
+    "exporter_in_gba": "bool",
     "recipient_type": "choice",
     "recipient_restricted": "bool",
+    "prc_authority_approval": "bool",
     "exemptions": "set",
+    "controller_subjects": "count",
+    "controller_sensitive_subjects": "count",
+    "systematic_monitoring": "bool",
 }
 FACT_NAMES: tuple[str, ...] = tuple(FACT_TYPES)
 _FACT_VOCABULARY: dict[str, tuple[str, ...]] = {
@@ -158,9 +190,15 @@ _FACT_VOCABULARY: dict[str, tuple[str, ...]] = {
     "exemptions": EXEMPTIONS,
 }
 #: Facts with a default when absent; every other fact is ``None`` (unknown) when absent.
-#: ``exemptions``: none claimed. ``recipient_restricted``: optional screening flag; the API
-#: layer sets it when the recipient matches a restricted list.
-_FACT_DEFAULTS: dict[str, Any] = {"exemptions": [], "recipient_restricted": False}
+#: They are claims or flags that are false unless someone makes them: ``exemptions`` (none
+#: claimed), ``recipient_restricted`` (set when the recipient matches a restricted list),
+#: ``prc_authority_approval`` (none shown), ``exporter_in_gba`` (not claimed).
+_FACT_DEFAULTS: dict[str, Any] = {
+    "exemptions": [],
+    "recipient_restricted": False,
+    "prc_authority_approval": False,
+    "exporter_in_gba": False,
+}
 _REQUIRED_FACTS: frozenset[str] = frozenset({"origin", "destination"})
 
 OPERATORS_BY_TYPE: dict[str, tuple[str, ...]] = {
@@ -292,7 +330,9 @@ def _contradictions(facts: Mapping[str, Any]) -> list[dict[str, str]]:
                 + ", ".join(DATA_CATEGORIES),
             }
         )
-    if categories and any(c in PERSONAL_CATEGORIES for c in categories) and subjects == 0:
+    # The counts are kept apart (non-sensitive, sensitive), so each is checked against the
+    # category it counts; a product with sensitive data only may leave subjects_ytd at 0.
+    if categories and "personal" in categories and subjects == 0:
         problems.append(
             {
                 "fact": "subjects_ytd",
@@ -308,12 +348,18 @@ def _contradictions(facts: Mapping[str, Any]) -> list[dict[str, str]]:
                 "the count includes this transfer, so it must be at least 1",
             }
         )
-    if subjects is not None and sensitive is not None and sensitive > subjects:
+    controller = facts["controller_subjects"]
+    controller_sensitive = facts["controller_sensitive_subjects"]
+    if (
+        controller is not None
+        and controller_sensitive is not None
+        and controller_sensitive > controller
+    ):
         problems.append(
             {
-                "fact": "sensitive_subjects_ytd",
-                "message": f"sensitive_subjects_ytd ({sensitive}) exceeds subjects_ytd "
-                f"({subjects}); subjects_ytd counts all individuals, sensitive ones included",
+                "fact": "controller_sensitive_subjects",
+                "message": f"controller_sensitive_subjects ({controller_sensitive}) exceeds "
+                f"controller_subjects ({controller}); it counts some of those individuals",
             }
         )
     return problems
@@ -323,12 +369,15 @@ def normalise_facts(raw: Any) -> tuple[dict[str, Any], list[dict[str, str]]]:
     """Validate and normalise raw facts.
 
     Returns ``(facts, problems)``. ``facts`` has every name in :data:`FACT_NAMES`, in that
-    order; an absent fact is ``None`` (unknown) except ``exemptions`` (``[]``: none claimed)
-    and ``recipient_restricted`` (``False``). Country codes are upper-cased; set facts are
-    de-duplicated into vocabulary order. ``problems`` lists contradictions as
-    ``{"fact": name, "message": text}``: empty ``data_categories``; personal data declared
-    with ``subjects_ytd == 0``; ``sensitive_personal`` declared with
-    ``sensitive_subjects_ytd == 0``; ``sensitive_subjects_ytd > subjects_ytd``. Mixed
+    order; an absent fact is ``None`` (unknown) except ``exemptions`` (``[]``: none claimed),
+    ``recipient_restricted``, ``prc_authority_approval`` and ``exporter_in_gba``
+    (``False``). Country codes are upper-cased; set facts are de-duplicated into vocabulary
+    order. ``problems`` lists contradictions as ``{"fact": name, "message": text}``: empty
+    ``data_categories``; ``personal`` declared with ``subjects_ytd == 0``;
+    ``sensitive_personal`` declared with ``sensitive_subjects_ytd == 0``;
+    ``controller_sensitive_subjects > controller_subjects``. The two export counts are
+    independent (a sensitive-only export has ``subjects_ytd`` 0), so neither bounds the other.
+    Mixed
     products (``non_personal`` with ``personal``) are normal and not a contradiction, nor is
     a non-personal transfer by an exporter whose year-to-date counts are above zero (the
     counts are the exporter's, across all its exports).

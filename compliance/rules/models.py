@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Organization
 from compliance.rules import engine
 
 jurisdiction_code = RegexValidator(
@@ -35,6 +36,10 @@ class Mechanism(models.TextChoices):
     CN_SECURITY_ASSESSMENT = "cn_security_assessment", _("CAC security assessment (China)")
     CN_STANDARD_CONTRACT = "cn_standard_contract", _("Standard contract filed with the CAC (China)")
     CN_CERTIFICATION = "cn_certification", _("Personal information certification (China)")
+    CN_GBA_STANDARD_CONTRACT = (
+        "cn_gba_standard_contract",
+        _("Greater Bay Area standard contract, mainland to Hong Kong or Macao (China)"),
+    )
     MY_TRANSFER_IMPACT_ASSESSMENT = (
         "my_transfer_impact_assessment",
         _("Transfer impact assessment, s.129(2) (Malaysia)"),
@@ -44,11 +49,19 @@ class Mechanism(models.TextChoices):
         "sg_enforceable_obligations",
         _("Legally enforceable obligations of comparable protection (Singapore)"),
     )
+    SG_SPECIFIED_CERTIFICATION = (
+        "sg_specified_certification",
+        _("Specified certification: APEC or Global CBPR / PRP (Singapore)"),
+    )
 
 
 class Obligation(models.TextChoices):
     """Obligations (``engine.OBLIGATIONS``): always due when listed, not mechanisms."""
 
+    CN_EXPORT_NOTICE = (
+        "cn_export_notice",
+        _("Notice to the individuals of the foreign recipient and the export (China)"),
+    )
     CN_SEPARATE_CONSENT = "cn_separate_consent", _("Separate consent of the individuals (China)")
     CN_PI_IMPACT_ASSESSMENT = (
         "cn_pi_impact_assessment",
@@ -62,6 +75,7 @@ for _choices, _vocabulary in (
     (Decision, engine.DECISIONS),
     (Mechanism, engine.MECHANISMS),
     (Obligation, engine.OBLIGATIONS),
+    (Organization.RecipientType, engine.RECIPIENT_TYPES),
 ):
     if tuple(_choices.values) != _vocabulary:
         raise RuntimeError(f"{_choices.__name__} does not match the engine's vocabulary")
@@ -193,6 +207,7 @@ class TransferAssessment(models.Model):
         PRE_CHECK = "pre_check", _("Pre-check")
         REVIEW = "review", _("Review")
         LICENCE_REQUEST = "licence_request", _("Licence request")
+        LICENCE_RENEWAL = "licence_renewal", _("Licence renewal")
 
     Decision = Decision
 

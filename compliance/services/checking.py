@@ -69,6 +69,8 @@ CHECKED_VERSION_FIELDS = (
     "important_data_notification",
     "free_trade_zone",
     "privacy",
+    "foreign_collected_reexport",
+    "gba_city",
     "sample_rows",
     "dataset_rows",
 )
@@ -109,6 +111,9 @@ def build_check_context(stage: StageReview) -> CheckContext:
         origin=product.origin_jurisdiction,
         provider_name=provider.legal_name,
         provider_has_dpo=bool(provider.dpo_name and provider.dpo_email),
+        provider_processed_subjects=provider.processed_subjects,
+        provider_processed_sensitive_subjects=provider.processed_sensitive_subjects,
+        provider_systematic_monitoring=provider.systematic_monitoring,
         version={name: getattr(version, name) for name in CHECKED_VERSION_FIELDS},
         offers=[OfferFacts(name=o.name, terms=offer_terms(o)) for o in offers],
         evidence=[

@@ -132,13 +132,17 @@ def _publish(message: OutboxMessage) -> None:
             record_outcome(str(message.pk))
         return
     # No result is ever read back (the outcome comes through the task signals), so nothing
-    # waits on the result store either; and no retry loop: the outbox retries.
+    # waits on the result store either; and no retry loop: the outbox retries. The time
+    # limits are the worker's (docs/architecture.md, "Queued work"): Celery 5.7 would
+    # otherwise stamp this process's limits on the message, overriding the worker's.
     app.send_task(
         message.task,
         args=message.args,
         kwargs=message.kwargs,
         retry=False,
         ignore_result=True,
+        time_limit=None,
+        soft_time_limit=None,
         **options,
     )
 

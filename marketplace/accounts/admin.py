@@ -1,11 +1,20 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
 from accounts import services
-from accounts.models import ApiToken, Membership, Organization, User
+from accounts.models import (
+    ApiToken,
+    Membership,
+    Organization,
+    RestrictedParty,
+    RestrictedPartyRevision,
+    User,
+)
 from kernel.exceptions import DomainError
+from marketplace.admin_suspension import ReasonActionForm
 
 
 @admin.register(User)
@@ -45,6 +54,15 @@ class OrganizationAdminForm(forms.ModelForm):
     )
     decision_note = forms.CharField(
         label=_("Decision note"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    decision_recipient_type = forms.ChoiceField(
+        label=_("Confirmed kind of organisation"),
+        required=False,
+        choices=[("", _("— as declared —")), *Organization.RecipientType.choices],
+        help_text=_(
+            "What the organisation is, as verified (a court or law-enforcement body is "
+            "assessed apart by the transfer rules)."
+        ),
     )
 
     class Meta:
@@ -86,6 +104,10 @@ class OrganizationAdmin(admin.ModelAdmin):
         "verification_note",
         "verified_by",
         "verification_decided_at",
+        "recipient_type",
+        "processed_subjects",
+        "processed_sensitive_subjects",
+        "systematic_monitoring",
         "group",
         "created_at",
     ]
@@ -106,7 +128,18 @@ class OrganizationAdmin(admin.ModelAdmin):
                 ]
             },
         ),
-        (_("Data protection"), {"fields": ["dpo_name", "dpo_email"]}),
+        (
+            _("Data protection"),
+            {
+                "fields": [
+                    "dpo_name",
+                    "dpo_email",
+                    "processed_subjects",
+                    "processed_sensitive_subjects",
+                    "systematic_monitoring",
+                ]
+            },
+        ),
         (
             _("Verification"),
             {
@@ -115,7 +148,9 @@ class OrganizationAdmin(admin.ModelAdmin):
                     "verification_note",
                     "verified_by",
                     "verification_decided_at",
+                    "recipient_type",
                     "decision",
+                    "decision_recipient_type",
                     "decision_note",
                 ]
             },
@@ -141,6 +176,7 @@ class OrganizationAdmin(admin.ModelAdmin):
                     status=decision,
                     note=form.cleaned_data["decision_note"],
                     decided_by=request.user,
+                    recipient_type=form.cleaned_data.get("decision_recipient_type") or None,
                 )
             except DomainError as exc:
                 messages.error(request, exc.message)
@@ -179,3 +215,137 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+# --- the restricted-parties list ----------------------------------------------------------
+
+
+class RestrictedPartyForm(forms.ModelForm):
+    aliases_text = forms.CharField(
+        label=_("Other names"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("One per line (another script, a former name)."),
+    )
+    reason = forms.CharField(
+        label=_("Reason for this change"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Kept with the revision and in the audit ledger."),
+    )
+
+    ENTRY_FIELDS = (
+        "name",
+        "jurisdiction",
+        "registration_number",
+        "source_citation",
+        "source_url",
+        "listed_on",
+    )
+
+    class Meta:
+        model = RestrictedParty
+        fields = [
+            "name",
+            "jurisdiction",
+            "registration_number",
+            "source_citation",
+            "source_url",
+            "listed_on",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["aliases_text"].initial = "\n".join(self.instance.aliases or [])
+
+    def service_fields(self) -> dict:
+        data = {name: self.cleaned_data[name] for name in self.ENTRY_FIELDS}
+        data["aliases"] = [
+            line.strip() for line in self.cleaned_data["aliases_text"].splitlines() if line.strip()
+        ]
+        return data
+
+
+class RestrictedPartyRevisionInline(admin.TabularInline):
+    model = RestrictedPartyRevision
+    extra = 0
+    can_delete = False
+    fields = ["revision", "changed_at", "changed_by", "reason", "snapshot"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RestrictedParty)
+class RestrictedPartyAdmin(admin.ModelAdmin):
+    """The restricted-parties list: every change goes through ``accounts.services`` (a new
+    revision and a ledger event); entries are removed from the list, never deleted."""
+
+    form = RestrictedPartyForm
+    action_form = ReasonActionForm
+    actions = ["delist", "relist"]
+    list_display = ["name", "jurisdiction", "registration_number", "source_citation", "status"]
+    list_filter = ["status", "jurisdiction"]
+    search_fields = ["name", "registration_number", "source_citation"]
+    readonly_fields = ["status", "revision", "created_at", "updated_at"]
+    inlines = [RestrictedPartyRevisionInline]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        fields = form.service_fields()
+        reason = form.cleaned_data["reason"]
+        try:
+            if change:
+                saved = services.restricted_party_update(
+                    party=obj, actor=request.user, reason=reason, **fields
+                )
+            else:
+                saved = services.restricted_party_create(
+                    actor=request.user, reason=reason, **fields
+                )
+        except DomainError as exc:
+            # Nothing was written: say so instead of the admin's "saved" message.
+            request._restricted_party_error = exc.message
+            return
+        obj.pk = saved.pk
+        obj.refresh_from_db()
+
+    def _refused(self, request):
+        message = getattr(request, "_restricted_party_error", None)
+        if message is None:
+            return None
+        self.message_user(request, message, messages.ERROR)
+        return HttpResponseRedirect(request.get_full_path())
+
+    def response_add(self, request, obj, post_url_continue=None):
+        return self._refused(request) or super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        return self._refused(request) or super().response_change(request, obj)
+
+    def _run(self, request, queryset, service, done):
+        reason = request.POST.get("reason", "")
+        changed = 0
+        for party in queryset:
+            try:
+                service(party=party, actor=request.user, reason=reason)
+            except DomainError as exc:
+                self.message_user(request, f"{party}: {exc.message}", messages.ERROR)
+            else:
+                changed += 1
+        if changed:
+            self.message_user(request, done % {"n": changed}, messages.SUCCESS)
+
+    @admin.action(description=_("Remove the selected entries from the list"))
+    def delist(self, request, queryset):
+        self._run(request, queryset, services.restricted_party_delist, _("%(n)s removed."))
+
+    @admin.action(description=_("Put the selected entries back on the list"))
+    def relist(self, request, queryset):
+        self._run(request, queryset, services.restricted_party_relist, _("%(n)s listed again."))

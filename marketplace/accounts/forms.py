@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.jurisdictions import JURISDICTION_CHOICES
-from accounts.models import Membership, User
+from accounts.models import Membership, Organization, User
 
 
 class SignUpForm(forms.Form):
@@ -27,6 +27,16 @@ class SignUpForm(forms.Form):
     registration_number = forms.CharField(label=_("Registration number"), max_length=64)
     website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
     role = forms.ChoiceField(label=_("Your organisation is a"), choices=ROLE_CHOICES)
+    recipient_type = forms.ChoiceField(
+        label=_("What your organisation is"),
+        choices=Organization.RecipientType.choices,
+        initial=Organization.RecipientType.COMPANY,
+        required=False,
+        help_text=_(
+            "Courts and law-enforcement bodies say so: the transfer rules treat them apart. "
+            "The exchange confirms it at verification."
+        ),
+    )
     accept_terms = forms.BooleanField(
         label=_("I accept the exchange rulebook and confirm I may act for this organisation")
     )
@@ -52,6 +62,29 @@ class OrganizationProfileForm(forms.Form):
     website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
     dpo_name = forms.CharField(label=_("Data protection officer"), max_length=150, required=False)
     dpo_email = forms.EmailField(label=_("DPO e-mail"), required=False)
+    # Malaysia's DPO duty is judged on all of a controller's processing (docs/domain.md).
+    processed_subjects = forms.IntegerField(
+        label=_("Individuals whose personal data you process"),
+        min_value=0,
+        max_value=2_000_000_000,
+        required=False,
+        help_text=_("In all your processing, not only what you list here."),
+    )
+    processed_sensitive_subjects = forms.IntegerField(
+        label=_("Of whom with sensitive personal data or financial information"),
+        min_value=0,
+        max_value=2_000_000_000,
+        required=False,
+    )
+    systematic_monitoring = forms.NullBooleanField(
+        label=_("Your processing involves regular and systematic monitoring of individuals"),
+        required=False,
+        help_text=_("Tracking, profiling, location or behaviour monitoring at scale."),
+    )
+
+    @classmethod
+    def initial_for(cls, org: Organization) -> dict:
+        return {name: getattr(org, name) for name in cls.base_fields}
 
 
 class InviteForm(forms.Form):

@@ -14,6 +14,7 @@ class OrganizationSerializer(serializers.ModelSerializer):
             "website",
             "is_provider",
             "is_buyer",
+            "recipient_type",
             "verification_status",
         ]
         read_only_fields = fields

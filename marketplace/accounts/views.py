@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
 from accounts import selectors, services
-from accounts.models import Membership
+from accounts.models import Membership, Organization
 from kernel.exceptions import DomainError
 from marketplace.accounts.forms import (
     ApiTokenForm,
@@ -79,6 +79,7 @@ def sign_up(request):
                 is_provider=data["role"] in ("provider", "both"),
                 is_buyer=data["role"] in ("buyer", "both"),
                 website=data["website"],
+                recipient_type=data["recipient_type"] or Organization.RecipientType.COMPANY,
             )
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
@@ -120,7 +121,7 @@ def organization_detail(request, slug):
     is_admin = membership.is_admin
     profile_form = OrganizationProfileForm(
         request.POST if request.method == "POST" and is_admin else None,
-        initial={"website": org.website, "dpo_name": org.dpo_name, "dpo_email": org.dpo_email},
+        initial=OrganizationProfileForm.initial_for(org),
     )
     if request.method == "POST":
         if not is_admin:

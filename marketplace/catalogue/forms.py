@@ -4,7 +4,15 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.jurisdictions import JURISDICTION_CHOICES
-from catalogue.models import Category, Offer, ProductVersion, Purpose, VersionAttachment
+from catalogue.models import (
+    MAX_BREACH_NOTICE_HOURS,
+    Category,
+    GbaCity,
+    Offer,
+    ProductVersion,
+    Purpose,
+    VersionAttachment,
+)
 
 
 class ProductForm(forms.Form):
@@ -77,6 +85,19 @@ class VersionForm(forms.Form):
     free_trade_zone = forms.CharField(
         label=_("Free-trade-zone registration"), max_length=200, required=False
     )
+    foreign_collected_reexport = forms.BooleanField(
+        label=_(
+            "Collected abroad, processed in China and exported again, with no personal "
+            "information or important data from China added (PRC)"
+        ),
+        required=False,
+    )
+    gba_city = forms.ChoiceField(
+        label=_("Registered in a mainland Greater Bay Area city (PRC)"),
+        choices=[("", _("No")), *GbaCity.choices],
+        required=False,
+        help_text=_("Opens the GBA standard contract for transfers to Hong Kong or Macao."),
+    )
     change_note = forms.CharField(
         label=_("Change note"), widget=forms.Textarea(attrs={"rows": 2}), required=False
     )
@@ -121,8 +142,7 @@ class OfferForm(forms.Form):
     term_months = forms.IntegerField(
         label=_("Term (months)"),
         min_value=1,
-        required=False,
-        help_text=_("Leave empty for a perpetual licence."),
+        help_text=_("Every licence ends: at the end the buyer deletes or returns the data."),
     )
     purposes = forms.ModelMultipleChoiceField(
         label=_("Permitted purposes"),
@@ -150,9 +170,29 @@ class OfferForm(forms.Form):
         label=_("Audit and inspection rights"), widget=forms.Textarea(attrs={"rows": 2})
     )
     breach_notice_hours = forms.IntegerField(
-        label=_("Breach notice (hours)"), min_value=1, max_value=72
+        label=_("Breach notice (hours)"),
+        min_value=1,
+        max_value=MAX_BREACH_NOTICE_HOURS,
+        help_text=_("At most 24 hours, so that you can meet a 72-hour notice to a regulator."),
     )
     onward_transfer_allowed = forms.BooleanField(label=_("Onward transfer allowed"), required=False)
+    onward_transfer_territories = forms.MultipleChoiceField(
+        label=_("Onward recipients may be in"),
+        choices=JURISDICTION_CHOICES,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "columns"}),
+        required=False,
+        help_text=_(
+            "Each onward transfer needs a written agreement, the same protections and notice "
+            "to you."
+        ),
+    )
+    standard_contract_prevails = forms.BooleanField(
+        label=_(
+            "Where China's standard contract is the transfer mechanism, it is signed as a "
+            "separate PRC-law instrument and prevails over these terms"
+        ),
+        required=False,
+    )
     end_of_term = forms.ChoiceField(
         label=_("At the end of the term"), choices=Offer.EndOfTerm.choices
     )
@@ -171,7 +211,7 @@ class OfferForm(forms.Form):
             "currency": "USD",
             "governing_law": "SG",
             "dispute_forum": "SIAC",
-            "breach_notice_hours": 48,
+            "breach_notice_hours": MAX_BREACH_NOTICE_HOURS,
             "end_of_term": "delete",
             "approval_mode": "manual",
             "is_active": True,

@@ -10,7 +10,15 @@ from rest_framework import serializers
 
 from accounts.jurisdictions import JURISDICTION_CHOICES
 from accounts.models import Organization
-from catalogue.models import Category, DataProduct, Offer, ProductVersion, Purpose
+from catalogue.models import (
+    MAX_BREACH_NOTICE_HOURS,
+    Category,
+    DataProduct,
+    GbaCity,
+    Offer,
+    ProductVersion,
+    Purpose,
+)
 from catalogue.selectors import sample_preview, version_history
 from catalogue.services import VERSION, version_readiness_problems
 from marketplace.catalogue.markdown import render_markdown
@@ -107,6 +115,9 @@ class OfferSerializer(serializers.ModelSerializer):
             "audit_rights",
             "breach_notice_hours",
             "onward_transfer_allowed",
+            "onward_transfer_territories",
+            "onward_transfer_conditions",
+            "standard_contract_prevails",
             "end_of_term",
             "approval_mode",
             "is_active",
@@ -121,7 +132,9 @@ class OfferWriteSerializer(serializers.Serializer):
     price = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0)
     currency = serializers.ChoiceField(choices=Offer.Currency.choices)
     term_months = serializers.IntegerField(
-        min_value=1, required=False, allow_null=True, help_text="Null means perpetual."
+        min_value=1,
+        required=False,
+        help_text="Length of every licence in months (default 12): a licence always ends.",
     )
     purposes = serializers.SlugRelatedField(
         slug_field="code",
@@ -142,8 +155,25 @@ class OfferWriteSerializer(serializers.Serializer):
     governing_law = jurisdiction_field(required=False)
     dispute_forum = serializers.ChoiceField(choices=Offer.DisputeForum.choices, required=False)
     audit_rights = serializers.CharField(required=False)
-    breach_notice_hours = serializers.IntegerField(min_value=1, max_value=72, required=False)
+    breach_notice_hours = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_BREACH_NOTICE_HOURS,
+        required=False,
+        help_text="Hours the licensee has to tell the provider of a breach (1-24, default 24).",
+    )
     onward_transfer_allowed = serializers.BooleanField(required=False)
+    onward_transfer_territories = serializers.ListField(
+        child=jurisdiction_field(),
+        required=False,
+        help_text="Where onward recipients may be (alpha-2 codes); required when onward "
+        "transfer is allowed. Every onward transfer is made under a written agreement, the "
+        "same protections and notice to the provider.",
+    )
+    standard_contract_prevails = serializers.BooleanField(
+        required=False,
+        help_text="Where China's standard contract is the mechanism, it is signed separately "
+        "under PRC law and prevails over these terms.",
+    )
     end_of_term = serializers.ChoiceField(choices=Offer.EndOfTerm.choices, required=False)
     approval_mode = serializers.ChoiceField(choices=Offer.ApprovalMode.choices, required=False)
     is_active = serializers.BooleanField(required=False)
@@ -293,6 +323,8 @@ class VersionSerializer(serializers.ModelSerializer):
             "privacy",
             "dataset_state",
             "dataset_error",
+            "foreign_collected_reexport",
+            "gba_city",
             "change_note",
             "readiness_problems",
             "created_at",
@@ -373,6 +405,17 @@ class VersionWriteSerializer(serializers.Serializer):
         '{"<numeric column>": [lower, upper], ...}, "public_keys": {"<column>": [values]}, '
         '"epsilon_cap": 50}. Exact aggregates (non-personal products only): {"mode": "exact", '
         '"exact_acknowledged": true}.',
+    )
+    foreign_collected_reexport = serializers.BooleanField(
+        required=False,
+        help_text="Collected abroad, processed in China and exported again with nothing "
+        "domestic added (PRC 2024 Provisions Art. 4).",
+    )
+    gba_city = serializers.ChoiceField(
+        choices=GbaCity.choices,
+        required=False,
+        allow_blank=True,
+        help_text="Mainland Greater Bay Area city where the provider is registered.",
     )
     change_note = serializers.CharField(required=False, allow_blank=True)
 

@@ -8,6 +8,8 @@ from accounts import roles, services
 from accounts.models import Membership, Organization, User
 from marketplace.demo.files import read_toml
 
+PROCESSING_FIGURES = ("processed_subjects", "processed_sensitive_subjects", "systematic_monitoring")
+
 
 def _user(email: str, name: str, password: str, *, staff=False, superuser=False) -> User:
     user = User.objects.filter(email__iexact=email).first()
@@ -55,10 +57,14 @@ def seed_accounts(password: str) -> list[tuple[str, str]]:
                 dpo_email=spec.get("dpo_email", ""),
                 slug=spec["slug"],
                 created_by=admin,
+                recipient_type=spec.get("recipient_type", Organization.RecipientType.COMPANY),
             )
             services.membership_add(
                 user=admin, organization=org, role=Membership.Role.ADMIN, actor=admin
             )
+            figures = {name: spec[name] for name in PROCESSING_FIGURES if name in spec}
+            if figures:
+                services.organization_update_profile(organization=org, actor=admin, **figures)
             if verified:
                 services.organization_set_verification(
                     organization=org,

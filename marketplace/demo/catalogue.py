@@ -39,10 +39,9 @@ def product_specs() -> list[dict[str, Any]]:
     for product in data["products"]:
         spec = {**data["product_defaults"], **product}
         spec["schema"] = [_schema_field(field) for field in product["schema"]]
-        # An offer without term_months is perpetual.
+        # Every offer has a term (a licence always ends); the model's default applies.
         spec["offers"] = [
-            {**data["offer_defaults"], "term_months": None, **offer}
-            for offer in product.get("offers", [])
+            {**data["offer_defaults"], **offer} for offer in product.get("offers", [])
         ]
         spec["evidence"] = product.get("evidence", [])
         specs.append(spec)

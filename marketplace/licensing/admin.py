@@ -46,6 +46,9 @@ class LicenceRequestAdmin(admin.ModelAdmin):
         "intended_start",
         "accepted_terms",
         "message",
+        "buyer_kind",
+        "authority_approval",
+        "screening",
         "status",
         "assessment_summary",
         "decision_note",
@@ -53,6 +56,10 @@ class LicenceRequestAdmin(admin.ModelAdmin):
         "decided_at",
         "created_at",
     ]
+
+    @admin.display(description=_("buyer is"))
+    def buyer_kind(self, obj):
+        return obj.buyer.get_recipient_type_display()
 
     @admin.display(description=_("transfer assessment"))
     def assessment_summary(self, obj):

@@ -124,6 +124,7 @@ class LicenceRequestViewSet(
             intended_start=v["intended_start"],
             accepted_terms_hash=v["accepted_terms_hash"],
             message=v["message"],
+            authority_approval=v["authority_approval"],
         )
         created.refresh_from_db()
         return Response(LicenceRequestSerializer(created).data, status=status.HTTP_201_CREATED)

@@ -34,13 +34,24 @@ class LicenceRequestForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    authority_approval = forms.CharField(
+        label=_("Approval of the competent PRC authority"),
+        required=False,
+        max_length=300,
+        help_text=_(
+            "Courts and law-enforcement bodies only: the reference of the approval to provide "
+            "this data to you. A compliance reviewer checks it."
+        ),
+    )
     accept_terms = forms.BooleanField(
         label=_("I accept these terms on behalf of my organisation"), required=True
     )
     accepted_terms_hash = forms.CharField(widget=forms.HiddenInput, max_length=64)
 
-    def __init__(self, *args, terms: dict, **kwargs):
+    def __init__(self, *args, terms: dict, authority: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        if not authority:
+            del self.fields["authority_approval"]
         self.fields["purpose"].choices = _purpose_choices(terms["purposes"])
         self.fields["processing_jurisdiction"].choices = _territory_choices(terms["territories"])
         self.fields["intended_start"].initial = timezone.localdate

@@ -48,6 +48,7 @@ class LicenceRequestSerializer(serializers.ModelSerializer):
             "intended_start",
             "accepted_terms",
             "message",
+            "authority_approval",
             "status",
             "assessment",
             "evidence",
@@ -70,6 +71,16 @@ class LicenceRequestCreateSerializer(serializers.Serializer):
         "caller accepted exactly those terms.",
     )
     message = serializers.CharField(required=False, allow_blank=True, default="")
+    authority_approval = serializers.CharField(
+        max_length=300,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="For a buyer that is a judicial or law-enforcement body only: the reference "
+        "of the competent PRC authority's approval (DSL Art. 36, PIPL Art. 41). A "
+        "Chinese-origin request with it goes to a compliance reviewer instead of being "
+        "blocked.",
+    )
 
 
 class ProviderDecisionSerializer(serializers.Serializer):

@@ -123,6 +123,7 @@ def request_new(request, slug, offer_id):
     )
     terms = offer_terms(offer)
     current_hash = services.terms_hash(terms)
+    authority = org is not None and org.recipient_type in services.AUTHORITY_RECIPIENTS
     blocker = None
     if org is None:
         blocker = _("You must belong to an organisation to request a licence.")
@@ -140,7 +141,7 @@ def request_new(request, slug, offer_id):
 
     if request.method == "POST" and blocker is None:
         data = request.POST.copy()
-        form = LicenceRequestForm(data, terms=terms)
+        form = LicenceRequestForm(data, terms=terms, authority=authority)
         if form.is_valid():
             try:
                 created = services.licence_request_create(
@@ -152,6 +153,7 @@ def request_new(request, slug, offer_id):
                     intended_start=form.cleaned_data["intended_start"],
                     accepted_terms_hash=form.cleaned_data["accepted_terms_hash"],
                     message=form.cleaned_data["message"],
+                    authority_approval=form.cleaned_data.get("authority_approval", ""),
                 )
             except DomainError as exc:
                 form.add_domain_error(exc)
@@ -169,6 +171,7 @@ def request_new(request, slug, offer_id):
         form = LicenceRequestForm(
             initial={"accepted_terms_hash": current_hash, "intended_start": timezone.localdate()},
             terms=terms,
+            authority=authority,
         )
     return render(
         request,

@@ -633,7 +633,7 @@ def test_product_input_errors_name_the_field(payload, field):
 def test_the_product_page_shows_the_listed_version_offers_and_history(api_client):
     provider = OrganizationFactory(legal_name="Bukit Data Sdn. Bhd.")
     actor = member_of(provider)
-    product = listed_product(provider, actor, offer={"term_months": None})
+    product = listed_product(provider, actor, offer={"term_months": 24})
     add_offer(product, actor, name="Withdrawn", is_active=False)
     body = api_client.get(product_url(product.slug)).json()
 
@@ -658,7 +658,7 @@ def test_the_product_page_shows_the_listed_version_offers_and_history(api_client
 
     [offer] = body["offers"]  # the inactive one is not offered
     assert offer["name"] == "Standard"
-    assert offer["perpetual"] is True and offer["term_months"] is None
+    assert offer["perpetual"] is False and offer["term_months"] == 24
     assert offer["purposes"] == [{"code": "market-research", "name": "Market research"}]
     assert offer["territories"] == ["CN", "MY", "SG"]
     for term in (

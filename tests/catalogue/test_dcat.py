@@ -47,7 +47,7 @@ def exchange():
         category=category("finance-trade"),
         origin_jurisdiction="CN",
         tags=["prices"],
-        offer={"term_months": None, "currency": "CNY", "price": "80000.00"},
+        offer={"term_months": 24, "currency": "CNY", "price": "80000.00"},
     )
     add_offer(prices, shenzhen_admin, name="Research", price="5000.00")
     withdrawn = add_offer(prices, shenzhen_admin, name="Old terms", price="1.00")

@@ -15,6 +15,7 @@ import pytest
 from compliance.checks.pii import (
     KINDS,
     PiiFinding,
+    card_network,
     find_phones,
     is_bank_card,
     is_cn_resident_id,
@@ -371,7 +372,7 @@ def test_digits_inside_an_email_are_not_reported_again():
     [
         "4111111111111111", "4111 1111 1111 1111", "4111-1111-1111-1111", "5555555555554444",
         "378282246310005", "3782 822463 10005", card("62", 19), grouped(card("62", 19)),
-        card("4", 13), card("2221", 16), card("6", 19),
+        card("4", 13), card("2221", 16), card("65", 19),
     ],
 )  # fmt: skip
 def test_luhn_valid_cards_are_found(value):
@@ -390,6 +391,7 @@ def test_luhn_valid_cards_are_found(value):
         "4111 1111 1111 1112",
         "5555555555554445",
         card("9", 16), card("1", 16), card("7", 16), card("0", 16),  # implausible IIN
+        card("67", 19), card("58", 16),  # Maestro ranges: left out
         card("4", 12), card("4", 20),  # too short / too long
         "4111 1111-1111 1111",  # mixed separators
         "4111  1111 1111 1111",  # double space
@@ -692,3 +694,114 @@ def test_scan_csv_streams_in_constant_memory():
     assert result.total == 2 * source.blocks and result.truncated
     assert peak < 4 * 1024 * 1024, f"peak {peak / 1e6:.1f} MB over {source.blocks} blocks"
     assert elapsed < 60  # ~5 s here under tracemalloc; a generous bound for slow CI machines
+
+
+# --- Bank cards: issuer ranges and lengths per network --------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("network", "prefix", "length"),
+    [
+        ("Visa", "4", 13), ("Visa", "4", 16), ("Visa", "4", 19),
+        ("Mastercard", "51", 16), ("Mastercard", "55", 16),
+        ("Mastercard", "2221", 16), ("Mastercard", "2720", 16),
+        ("UnionPay", "62", 16), ("UnionPay", "62", 17), ("UnionPay", "62", 18),
+        ("UnionPay", "62", 19),
+        ("American Express", "34", 15), ("American Express", "37", 15),
+        ("JCB", "3528", 16), ("JCB", "3589", 19),
+        ("Discover", "6011", 16), ("Discover", "644", 17), ("Discover", "649", 18),
+        ("Discover", "65", 19),
+        ("Diners Club", "300", 14), ("Diners Club", "305", 16), ("Diners Club", "36", 14),
+        ("Diners Club", "38", 19),
+    ],
+)  # fmt: skip
+def test_each_network_is_recognised_by_range_and_length(network, prefix, length):
+    number = card(prefix, length)
+    assert card_network(number) == network
+    assert is_bank_card(number)
+    assert only(number) == ["bank_card"]
+
+
+@pytest.mark.parametrize(
+    ("prefix", "length"),
+    [
+        ("4", 14), ("4", 15), ("4", 17), ("4", 18),  # Visa issues 13, 16 and 19 digits
+        ("51", 15), ("55", 19), ("2220", 16), ("2721", 16),  # Mastercard: 16, 51-55, 2221-2720
+        ("34", 16), ("37", 14),  # Amex: 15 only
+        ("3527", 16), ("3590", 16), ("3528", 15),  # JCB: 3528-3589, 16-19
+        ("6010", 16), ("643", 16), ("650", 15),  # Discover: 6011, 644-649, 65; 16-19
+        ("306", 14), ("37", 14), ("39", 16), ("300", 13),  # Diners: 300-305, 36, 38; 14-19
+        ("62", 15),  # UnionPay: 16-19
+        ("5", 18), ("2", 18), ("3", 18),  # 18-digit order numbers and IDs
+    ],
+)  # fmt: skip
+def test_luhn_valid_numbers_outside_any_network_are_not_cards(prefix, length):
+    number = card(prefix, length)
+    assert card_network(number) is None
+    assert not is_bank_card(number)
+    assert "bank_card" not in only(number)
+
+
+def test_an_18_digit_order_number_that_passes_luhn_is_not_a_card():
+    order = card("4", 18)  # Luhn-valid, starts like a Visa, but Visa has no 18-digit cards
+    assert luhn_ok(order)
+    assert scan_cell(f"order {order} shipped") == []
+
+
+@pytest.mark.parametrize(
+    ("locale", "card_type"),
+    [
+        ("en_US", "visa13"), ("en_US", "visa16"), ("en_US", "visa19"),
+        ("en_US", "mastercard"), ("en_US", "amex"), ("en_US", "discover"),
+        ("en_US", "diners"), ("en_US", "jcb16"), ("zh_CN", "unionpay"),
+    ],
+)  # fmt: skip
+def test_the_table_covers_the_numbers_a_maintained_library_issues(locale, card_type):
+    """Faker (a maintained library of issuer ranges) generates numbers for each network:
+    every one it makes is recognised as a card. Faker writes JCB's range as "35"; JCB's
+    assigned range is 3528-3589, so only those are cards (3500-3527 and 3590-3599 are not)."""
+    from faker import Faker
+
+    fake = Faker(locale)
+    fake.seed_instance(15)
+    for _ in range(300):
+        number = fake.credit_card_number(card_type=card_type)
+        if card_type == "jcb16" and not 3528 <= int(number[:4]) <= 3589:
+            assert not is_bank_card(number), number
+            continue
+        assert is_bank_card(number), (card_type, number)
+
+
+# --- E-mail: internationalised addresses ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("张伟@例子.中国", "张***@例子.中国"),
+        ("联系：张伟@例子.中国", "张***@例子.中国"),
+        ("张伟@例子。中国", "张***@例子.中国"),  # ideographic full stop between labels
+        ("用户@例子.广告 ", "用户"[:1] + "***@例子.广告"),
+        ("siti@kedai-buku.my", "s***@kedai-buku.my"),
+        ("θσερ@εχαμπλε.ψομ", "θ***@εχαμπλε.ψομ"),
+        ("josé@bücher.de", "j***@bücher.de"),
+        ("Ｗｅｉ＠ｅｘａｍｐｌｅ．ｃｎ", "W***@example.cn"),  # full width, NFKC
+    ],
+)
+def test_internationalised_emails_are_found_and_masked(text, masked):
+    assert scan_cell(text) == [("email", masked)]
+    assert "张伟" not in scan_cell(text)[0][1]
+
+
+@pytest.mark.parametrize(
+    "text", ["张伟@例子", "张伟@@例子.中国", "@例子.中国", "张伟@例子.中", "张伟@-例子.中国"]
+)
+def test_internationalised_look_alikes_are_not_findings(text):
+    assert scan_cell(text) == []
+
+
+def test_an_idn_email_in_a_csv_is_reported_masked():
+    result = scan_csv(io.BytesIO("name,contact\n张伟,张伟@例子.中国\n".encode()))
+    assert result.counts_by_kind["email"] == 1
+    [finding] = result.findings
+    assert (finding.row, finding.column, finding.masked) == (1, "contact", "张***@例子.中国")

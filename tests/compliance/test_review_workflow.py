@@ -311,7 +311,15 @@ def test_the_rules_engine_decides_the_compliance_stage(
     """Malaysian personal data to Singapore needs a TIA or s.129 evidence (legal blocks)."""
     from compliance.rules.models import TransferAssessment
 
-    org = OrganizationFactory(jurisdiction="MY", dpo_name="", dpo_email="")
+    # The provider has stated its whole processing (Malaysia's DPO duty is judged on it).
+    org = OrganizationFactory(
+        jurisdiction="MY",
+        dpo_name="",
+        dpo_email="",
+        processed_subjects=60_000,
+        processed_sensitive_subjects=0,
+        systematic_monitoring=False,
+    )
     with django_capture_on_commit_callbacks(execute=True):
         case, _owner = submitted(
             org,

@@ -528,7 +528,10 @@ def test_cn_missing_sensitive_count_matters_for_a_mid_volume_export():
             {"data_categories": ["personal", "sensitive_personal"], "sensitive_subjects_ytd": 0},
             "sensitive_subjects_ytd",
         ),
-        ({"subjects_ytd": 100, "sensitive_subjects_ytd": 101}, "sensitive_subjects_ytd"),
+        (
+            {"controller_subjects": 100, "controller_sensitive_subjects": 101},
+            "controller_sensitive_subjects",
+        ),
         ({"subjects_ytd": 0}, "subjects_ytd"),
         ({"data_categories": []}, "data_categories"),
     ],
@@ -558,6 +561,21 @@ def test_mixed_categories_and_exporter_wide_counts_are_not_contradictions():
         facts(data_categories=["non_personal", "personal"], subjects_ytd=10)
     )
     assert problems == []
+
+
+def test_the_two_export_counts_are_independent():
+    # Counted apart (2024 Provisions Arts. 7-8): more sensitive than non-sensitive individuals,
+    # or a sensitive-only export with no non-sensitive ones, is not a contradiction.
+    for overrides in (
+        {
+            "data_categories": ["personal", "sensitive_personal"],
+            "subjects_ytd": 10,
+            "sensitive_subjects_ytd": 50,
+        },
+        {"data_categories": ["sensitive_personal"], "subjects_ytd": 0, "sensitive_subjects_ytd": 5},
+    ):
+        _, problems = normalise_facts(facts(**overrides))
+        assert problems == [], overrides
     _, problems = normalise_facts(
         facts(data_categories=["non_personal"], subjects_ytd=10, sensitive_subjects_ytd=3)
     )
@@ -644,9 +662,14 @@ def test_normalise_facts_normalises_and_defaults():
         "sensitive_subjects_ytd": 2,
         "important_data": None,
         "exporter_ciio": None,
+        "exporter_in_gba": False,
         "recipient_type": None,
         "recipient_restricted": False,
+        "prc_authority_approval": False,
         "exemptions": [],
+        "controller_subjects": None,
+        "controller_sensitive_subjects": None,
+        "systematic_monitoring": None,
     }
 
 

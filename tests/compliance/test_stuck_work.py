@@ -86,3 +86,35 @@ def test_stuck_stages_are_shown_requeued_and_finally_reported(client, settings):
     runs = CheckRun.objects.filter(stage=legal)
     assert runs.count() == len(legal.checks)
     assert all(r.outcome == "error" and "no worker finished it" in r.summary for r in runs)
+
+
+def test_published_work_carries_no_time_limits_of_the_web_process(settings):
+    """The time limits are the worker's: a message must not carry the sending process's
+    (Celery 5.7 stamps the registered task's limits on it unless told not to)."""
+    from marketplace.celery import app
+    from tests.conftest import use_broker
+
+    legal = submitted_without_running()
+    message = OutboxMessage.objects.for_subject(legal).first()
+    keys = ("broker_url", "result_backend", "task_always_eager", "task_default_queue")
+    previous = {k: app.conf.get(k) for k in keys}
+    use_broker(
+        app,
+        broker_url="memory://",
+        result_backend=None,
+        task_always_eager=False,
+        task_default_queue="limits-test",
+    )
+    try:
+        assert app.tasks["compliance.run_check"].time_limit is not None  # the sender's own
+        outbox.dispatch([message.pk], force=True)
+        with app.connection_for_read() as connection:
+            queue = connection.SimpleQueue("limits-test")
+            received = queue.get(timeout=5)
+            headers = received.headers
+            received.ack()
+            queue.close()
+    finally:
+        use_broker(app, **previous)
+    assert headers["task"] == "compliance.run_check"
+    assert list(headers["timelimit"]) == [None, None]

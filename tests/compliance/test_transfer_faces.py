@@ -84,11 +84,15 @@ def test_api_assesses_with_a_token_and_answers_in_the_vocabulary():
     }
     assert body["decision"] == "allow_with_mechanism"
     assert body["mechanisms_any_of"] == ["cn_standard_contract", "cn_certification"]
-    assert body["obligations"] == ["cn_separate_consent", "cn_pi_impact_assessment"]
-    assert body["rule_set_versions"] == ["CN:2024.1"]
+    assert body["obligations"] == [
+        "cn_export_notice",
+        "cn_separate_consent",
+        "cn_pi_impact_assessment",
+    ]
+    assert body["rule_set_versions"] == ["CN:2026.1"]
     fired = {rule["code"]: rule for rule in body["rules"]}
     contract = fired["cn.standard_contract.volume_threshold"]
-    assert contract["rule_set"] == "CN" and contract["version"] == "2024.1"
+    assert contract["rule_set"] == "CN" and contract["version"] == "2026.1"
     assert contract["source"]["url"].startswith("https://")
     assert body["facts"]["recipient_restricted"] is False
     record = TransferAssessment.objects.get(pk=body["id"])
@@ -120,7 +124,10 @@ def test_api_takes_form_encoded_facts_from_the_browsable_api():
         format="multipart",
     )
     assert response.status_code == 201, response.content
-    assert response.json()["mechanisms_any_of"] == ["sg_enforceable_obligations"]
+    assert response.json()["mechanisms_any_of"] == [
+        "sg_enforceable_obligations",
+        "sg_specified_certification",
+    ]
 
 
 def test_api_refuses_anonymous_callers():
@@ -243,7 +250,11 @@ def test_command_prints_the_json_answer_and_records_it():
     printed = json.loads(run_assess(json.dumps(CN_TO_MY), "--json"))
     assert printed["decision"] == "allow_with_mechanism"
     assert printed["mechanisms_any_of"] == ["cn_standard_contract", "cn_certification"]
-    assert printed["obligations"] == ["cn_separate_consent", "cn_pi_impact_assessment"]
+    assert printed["obligations"] == [
+        "cn_export_notice",
+        "cn_separate_consent",
+        "cn_pi_impact_assessment",
+    ]
     assert "cn.standard_contract.volume_threshold" in {rule["code"] for rule in printed["rules"]}
     assert printed["explanation"].startswith("Decision: allow_with_mechanism")
     record = TransferAssessment.objects.get(pk=printed["id"])
@@ -347,6 +358,11 @@ def test_signed_in_user_sees_the_form(client):
         "recipient_type",
         "exemptions",
         "recipient_restricted",
+        "prc_authority_approval",
+        "exporter_in_gba",
+        "controller_subjects",
+        "controller_sensitive_subjects",
+        "systematic_monitoring",
     ):
         assert f'name="{name}"' in content
 
@@ -361,8 +377,9 @@ def test_form_post_renders_the_decision_mechanisms_and_sources(client):
     assert 'class="badge badge-warn" data-decision="allow_with_mechanism"' in content
     assert "cn_standard_contract" in content and "cn_certification" in content
     assert "cn_separate_consent" in content and "cn_pi_impact_assessment" in content
+    assert "cn_export_notice" in content
     assert "cn.standard_contract.volume_threshold" in content
-    assert "CN 2024.1" in content
+    assert "CN 2026.1" in content
     assert 'href="https://www.cac.gov.cn/2024-03/22/c_1712776611775634.htm"' in content
     assert 'rel="noopener noreferrer"' in content
     record = TransferAssessment.objects.get()
@@ -401,9 +418,9 @@ def test_form_rule_text_is_escaped(client):
     from compliance.rules import services
 
     draft = services.rule_set_new_version(
-        rule_set=RuleSet.objects.get(jurisdiction="SG", version="2021.1"),
+        rule_set=RuleSet.objects.get(jurisdiction="SG", version="2026.1"),
         actor=None,
-        version="2026.1",
+        version="2026.2",
         effective_from=services.today(),
     )
     services.rule_update(

@@ -23,16 +23,38 @@ pytestmark = pytest.mark.django_db
 
 SEED_MIGRATION = importlib.import_module("compliance.rules.migrations.0002_seed_rule_sets")
 SEED_RULE_SETS = SEED_MIGRATION.RULE_SETS  # the frozen data the migration publishes
-seed_rule_sets = SEED_MIGRATION.rule_sets
-# A date on which every seed set but Malaysia 2025.1 is in force.
+MIGRATION_2026 = importlib.import_module("compliance.rules.migrations.0003_rule_sets_2026")
+# A date before CN 2026.1 and MY 2026.1, after SG 2026.1: CN 2024.1, MY 2025.2, SG 2026.1 and
+# VN 2026.1 are in force.
 ON = date(2026, 6, 1)
+# When each version of the two migrations starts and ends, written out (docs/domain.md).
+EFFECTIVE = {
+    ("CN", "2024.1"): (date(2024, 3, 22), date(2026, 12, 2)),
+    ("CN", "2026.1"): (date(2026, 12, 2), None),
+    ("MY", "2025.1"): (date(2025, 4, 1), date(2025, 6, 1)),
+    ("MY", "2025.2"): (date(2025, 6, 1), date(2026, 12, 2)),
+    ("MY", "2026.1"): (date(2026, 12, 2), None),
+    ("SG", "2021.1"): (date(2021, 2, 1), date(2026, 3, 2)),
+    ("SG", "2026.1"): (date(2026, 3, 2), None),
+    ("VN", "2026.1"): (date(2026, 1, 1), None),
+}
+
+
+def published_rule_sets() -> list[dict]:
+    """Every rule set the two migrations publish, with the dates they leave them at."""
+    sets = SEED_MIGRATION.rule_sets() + MIGRATION_2026.rule_sets()
+    for rs in sets:
+        _start, end = EFFECTIVE[(rs["jurisdiction"], rs["version"])]
+        rs["effective_to"] = end.isoformat() if end else None
+    return sets
 
 
 @pytest.fixture(autouse=True)
 def seeded_rule_sets():
-    """The data migration's rule sets (a transactional test elsewhere may have flushed them)."""
+    """The data migrations' rule sets (a transactional test elsewhere may have flushed them)."""
     if not RuleSet.objects.exists():
         SEED_MIGRATION.seed(django_apps, None)
+        MIGRATION_2026.seed(django_apps, None)
 
 
 def rule_set(jurisdiction: str, version: str) -> RuleSet:
@@ -60,10 +82,10 @@ def personal(origin: str, destination: str, **facts) -> dict:
 # --- the seed and the round trip ----------------------------------------------------------
 
 
-def test_data_migration_seeded_exactly_the_seed_rule_sets_in_force():
+def test_data_migrations_published_exactly_their_rule_sets_in_force():
     stored = {(rs.jurisdiction, rs.version): rs for rs in RuleSet.objects.all()}
-    assert set(stored) == {(s["jurisdiction"], s["version"]) for s in SEED_RULE_SETS}
-    for seed in SEED_RULE_SETS:
+    assert set(stored) == set(EFFECTIVE)
+    for seed in published_rule_sets():
         row = stored[(seed["jurisdiction"], seed["version"])]
         assert row.status == RuleSet.Status.IN_FORCE
         assert row.effective_from.isoformat() == seed["effective_from"]
@@ -78,12 +100,28 @@ def test_data_migration_seeded_exactly_the_seed_rule_sets_in_force():
         assert rule.source["citation"] and rule.source["url"].startswith("https://")
 
 
-def test_effective_dates_are_the_seeds():
-    assert rule_set("CN", "2024.1").effective_from == date(2024, 3, 22)
-    assert rule_set("SG", "2021.1").effective_from == date(2021, 2, 1)
-    assert rule_set("VN", "2026.1").effective_from == date(2026, 1, 1)
-    assert rule_set("MY", "2025.1").effective_to == date(2025, 6, 1)
-    assert rule_set("MY", "2025.2").effective_from == date(2025, 6, 1)
+def test_effective_dates_are_the_migrations():
+    for (jurisdiction, version), (start, end) in EFFECTIVE.items():
+        row = rule_set(jurisdiction, version)
+        assert (row.effective_from, row.effective_to) == (start, end), row
+
+
+def test_each_2026_version_is_based_on_the_one_it_replaces():
+    assert rule_set("CN", "2026.1").based_on == rule_set("CN", "2024.1")
+    assert rule_set("MY", "2026.1").based_on == rule_set("MY", "2025.2")
+    assert rule_set("SG", "2026.1").based_on == rule_set("SG", "2021.1")
+
+
+def test_the_2026_migration_reverses_cleanly():
+    MIGRATION_2026.unseed(django_apps, None)
+    assert not RuleSet.objects.filter(version="2026.1").exclude(jurisdiction="VN").exists()
+    assert rule_set("CN", "2024.1").effective_to is None
+    assert rule_set("MY", "2025.2").effective_to is None
+    assert rule_set("SG", "2021.1").effective_to is None
+    MIGRATION_2026.seed(django_apps, None)
+    MIGRATION_2026.seed(django_apps, None)  # idempotent
+    assert RuleSet.objects.filter(jurisdiction="CN").count() == 2
+    assert rule_set("CN", "2024.1").effective_to == date(2026, 12, 2)
 
 
 def test_rule_sets_as_dicts_round_trips_to_what_the_engine_accepts():
@@ -91,13 +129,14 @@ def test_rule_sets_as_dicts_round_trips_to_what_the_engine_accepts():
     for rule_set_dict in from_db:
         engine.validate_rule_set(rule_set_dict)
     key = lambda rs: (rs["jurisdiction"], rs["version"])  # noqa: E731
-    assert sorted(from_db, key=key) == sorted(seed_rule_sets(), key=key)
+    assert sorted(from_db, key=key) == sorted(published_rule_sets(), key=key)
 
 
 def test_rule_sets_as_dicts_filters_by_jurisdiction_and_date():
     assert [rs["version"] for rs in services.rule_sets_as_dicts(jurisdiction="my")] == [
         "2025.1",
         "2025.2",
+        "2026.1",
     ]
     assert [rs["version"] for rs in services.rule_sets_as_dicts(jurisdiction="MY", on=ON)] == [
         "2025.2"
@@ -120,7 +159,7 @@ def test_drafts_never_reach_the_engine():
         effective_from=date(2021, 3, 1),
     )
     versions = [rs["version"] for rs in services.rule_sets_as_dicts(jurisdiction="SG")]
-    assert versions == ["2021.1"]
+    assert versions == ["2021.1", "2026.1"]
 
 
 def test_labels_follow_the_engine_vocabulary():
@@ -159,9 +198,9 @@ DOMAIN_CASES = [
     pytest.param(
         personal("SG", "CN"),
         "allow_with_mechanism",
-        ["sg_enforceable_obligations"],
+        ["sg_enforceable_obligations", "sg_specified_certification"],
         [],
-        ["SG:2021.1"],
+        ["SG:2026.1"],
         id="sg-personal",
     ),
     pytest.param(
@@ -182,7 +221,7 @@ def test_database_rules_answer_like_the_pure_engine(
     facts, decision, mechanisms, obligations, versions
 ):
     record = services.transfer_assess(facts=facts, on=ON)
-    pure = engine.assess(facts, seed_rule_sets(), on=ON).to_dict()
+    pure = engine.assess(facts, published_rule_sets(), on=ON).to_dict()
     assert record.decision == pure["decision"] == decision
     assert record.mechanisms_any_of == pure["mechanisms_any_of"] == mechanisms
     assert record.obligations == pure["obligations"] == obligations
@@ -212,7 +251,7 @@ def test_an_assessment_is_recorded_with_its_audit_event():
     event = AuditEvent.objects.get(action="compliance.transfer.assessed", object_id=str(record.pk))
     assert event.actor == user and event.organization == org
     assert event.after["decision"] == "allow_with_mechanism"
-    assert event.after["rule_set_versions"] == ["CN:2024.1"]
+    assert event.after["rule_set_versions"] == ["CN:2026.1"]
     assert list(selectors.assessments_of_subject(org)) == [record]
 
 
@@ -275,7 +314,7 @@ def test_new_version_copies_the_rules_into_a_draft():
     staff = compliance_staff()
     cn = rule_set("CN", "2024.1")
     draft = services.rule_set_new_version(
-        rule_set=cn, actor=staff, version="2026.1", effective_from=services.today()
+        rule_set=cn, actor=staff, version="2026.3", effective_from=services.today()
     )
     assert draft.status == RuleSet.Status.DRAFT
     assert draft.based_on == cn and draft.created_by == staff
@@ -305,35 +344,35 @@ def test_a_version_number_is_unique_per_jurisdiction():
 def test_editing_and_publishing_a_draft_switches_assessments_to_it():
     staff = compliance_staff()
     today = services.today()
-    cn = rule_set("CN", "2024.1")
-    before = services.transfer_assess(facts=personal("CN", "MY"))
-    assert before.rule_set_versions == ["CN:2024.1"]
+    sg = rule_set("SG", "2026.1")
+    before = services.transfer_assess(facts=personal("SG", "CN"))
+    assert before.rule_set_versions == ["SG:2026.1"]
 
     draft = services.rule_set_new_version(
-        rule_set=cn, actor=staff, version="2026.9", effective_from=today
+        rule_set=sg, actor=staff, version="2026.9", effective_from=today
     )
     services.rule_update(
-        rule=draft.rules.get(code="cn.standard_contract.volume_threshold"),
+        rule=draft.rules.get(code="sg.mechanism.comparable_protection"),
         actor=staff,
-        explanation="Revised guidance: a standard contract or certification is required.",
+        explanation="Revised guidance: enforceable obligations or a certification.",
     )
     services.rule_set_publish(rule_set=draft, actor=staff)
 
     draft.refresh_from_db()
-    cn.refresh_from_db()
+    sg.refresh_from_db()
     assert draft.status == RuleSet.Status.IN_FORCE
     assert draft.published_by == staff and draft.published_at is not None
-    assert cn.effective_to == today
-    assert cn.status == RuleSet.Status.RETIRED  # its end has come: today
+    assert sg.effective_to == today
+    assert sg.status == RuleSet.Status.RETIRED  # its end has come: today
 
-    after = services.transfer_assess(facts=personal("CN", "MY"))
-    assert after.rule_set_versions == ["CN:2026.9"]
+    after = services.transfer_assess(facts=personal("SG", "CN"))
+    assert after.rule_set_versions == ["SG:2026.9"]
     assert after.decision == "allow_with_mechanism"
     assert {r["version"] for r in after.rules} == {"2026.9"}
     assert "Revised guidance" in after.explanation
     # What-if on an earlier date still uses the version in force then.
-    earlier = services.transfer_assess(facts=personal("CN", "MY"), on=today - timedelta(days=1))
-    assert earlier.rule_set_versions == ["CN:2024.1"]
+    earlier = services.transfer_assess(facts=personal("SG", "CN"), on=today - timedelta(days=1))
+    assert earlier.rule_set_versions == ["SG:2026.1"]
     actions = set(AuditEvent.objects.values_list("action", flat=True))
     assert {
         "compliance.rule.updated",
@@ -346,14 +385,14 @@ def test_editing_and_publishing_a_draft_switches_assessments_to_it():
 def test_publishing_a_future_version_keeps_the_old_one_in_force_until_then():
     staff = compliance_staff()
     starts = services.today() + timedelta(days=30)
-    sg = rule_set("SG", "2021.1")
+    sg = rule_set("SG", "2026.1")
     draft = services.rule_set_new_version(
         rule_set=sg, actor=staff, version="2027.1", effective_from=starts
     )
     services.rule_set_publish(rule_set=draft, actor=staff)
     sg.refresh_from_db()
     assert sg.effective_to == starts and sg.status == RuleSet.Status.IN_FORCE
-    assert services.transfer_assess(facts=personal("SG", "CN")).rule_set_versions == ["SG:2021.1"]
+    assert services.transfer_assess(facts=personal("SG", "CN")).rule_set_versions == ["SG:2026.1"]
     assert services.transfer_assess(facts=personal("SG", "CN"), on=starts).rule_set_versions == [
         "SG:2027.1"
     ]
@@ -380,14 +419,14 @@ def test_publishing_a_broken_draft_is_refused_naming_the_rule():
     assert "weather" in caught.value.message
     draft.refresh_from_db()
     assert draft.status == RuleSet.Status.DRAFT
-    assert rule_set("CN", "2024.1").effective_to is None
+    assert rule_set("CN", "2026.1").effective_to is None
 
 
 def test_rule_edits_are_validated_by_the_engine():
     draft = services.rule_set_new_version(
         rule_set=rule_set("MY", "2025.2"),
         actor=None,
-        version="2026.1",
+        version="2026.2",
         effective_from=services.today(),
     )
     rule = draft.rules.get(code="my.allow.non_personal")
@@ -423,7 +462,7 @@ def test_publishing_in_the_past_or_before_the_current_version_is_refused():
     past = services.rule_set_new_version(
         rule_set=rule_set("SG", "2021.1"),
         actor=None,
-        version="2026.1",
+        version="2026.3",
         effective_from=services.today() - timedelta(days=1),
     )
     with pytest.raises(InvalidInput) as caught:
@@ -444,12 +483,15 @@ def test_publishing_in_the_past_or_before_the_current_version_is_refused():
 
 def test_an_open_ended_set_cannot_be_retired_by_hand():
     with pytest.raises(InvalidInput):
-        services.rule_set_retire(rule_set=rule_set("CN", "2024.1"), actor=None)
+        services.rule_set_retire(rule_set=rule_set("CN", "2026.1"), actor=None)
 
 
 def test_expired_sets_are_retired_once():
-    assert services.rule_sets_retire_expired() == 1  # Malaysia 2025.1 ended on 1 June 2025
-    assert rule_set("MY", "2025.1").status == RuleSet.Status.RETIRED
+    # MY 2025.1 ended on 1 June 2025, SG 2021.1 on 2 March 2026, CN 2024.1 and MY 2025.2 on
+    # 2 December 2026 (the suite runs on or after that day).
+    assert services.rule_sets_retire_expired() == 4
+    for key in (("MY", "2025.1"), ("SG", "2021.1"), ("CN", "2024.1"), ("MY", "2025.2")):
+        assert rule_set(*key).status == RuleSet.Status.RETIRED
     assert services.rule_sets_retire_expired() == 0
 
 
@@ -577,7 +619,9 @@ def test_admin_new_draft_version_action_asks_then_creates(client):
     ask = client.post(CHANGELIST, {"action": "new_draft_version", "_selected_action": [cn.pk]})
     assert ask.status_code == 200
     initial = ask.context["form"].initial
-    assert initial["version"] == f"{initial['effective_from'].year}.1"
+    year = initial["effective_from"].year
+    # China has 2024.1 and 2026.1: the next free number of the year.
+    assert initial["version"] == (f"{year}.2" if year == 2026 else f"{year}.1")
     done = client.post(
         CHANGELIST,
         {
@@ -609,12 +653,12 @@ def test_admin_publish_action_reports_errors_as_messages(client):
     staff = compliance_staff()
     client.force_login(staff)
     draft = services.rule_set_new_version(
-        rule_set=rule_set("CN", "2024.1"),
+        rule_set=rule_set("SG", "2026.1"),
         actor=staff,
         version="2026.7",
         effective_from=services.today(),
     )
-    Rule.objects.filter(rule_set=draft, code="cn.exempt.hr_management").update(
+    Rule.objects.filter(rule_set=draft, code="sg.deemed.data_in_transit").update(
         when={"fact": "colour", "op": "eq", "value": "red"}
     )
     response = client.post(
@@ -622,12 +666,12 @@ def test_admin_publish_action_reports_errors_as_messages(client):
     )
     assert response.status_code == 200
     texts = [str(m) for m in response.context["messages"]]
-    assert any("cn.exempt.hr_management" in text for text in texts)
+    assert any("sg.deemed.data_in_transit" in text for text in texts)
     draft.refresh_from_db()
     assert draft.status == RuleSet.Status.DRAFT
 
-    Rule.objects.filter(rule_set=draft, code="cn.exempt.hr_management").update(
-        when=rule_set("CN", "2024.1").rules.get(code="cn.exempt.hr_management").when
+    Rule.objects.filter(rule_set=draft, code="sg.deemed.data_in_transit").update(
+        when=rule_set("SG", "2026.1").rules.get(code="sg.deemed.data_in_transit").when
     )
     response = client.post(
         CHANGELIST, {"action": "publish", "_selected_action": [draft.pk]}, follow=True

@@ -50,14 +50,22 @@ def make_facts(**overrides) -> LicenceFacts:
         ends_at=datetime(2027, 2, 1, 8, 0, tzinfo=timezone(timedelta(hours=8))),
         queries_per_month=10_000,
         onward_transfer_allowed=False,
-        breach_notice_hours=48,
+        breach_notice_hours=24,
         governing_law="SG",
         dispute_forum="SIAC",
         end_of_term="delete",
         attribution="Source: Pelabuhan Analytics Sdn Bhd via Jambatan Data Exchange",
         min_group_size=10,
+        audit_rights="The provider and the exchange may audit the use on 30 days' notice.",
     )
     return replace(facts, **overrides)
+
+
+ONWARD = {
+    "onward_transfer_allowed": True,
+    "onward_transfer_territories": ("SG", "MY"),
+    "onward_transfer_conditions": ("written_agreement", "same_protections", "provider_notice"),
+}
 
 
 def local_loader(url, options=None):
@@ -154,13 +162,18 @@ def test_expanded_document_is_an_odrl_agreement():
     assert by_operand[str(DX.minimumGroupSize), O + "gteq"] == [{"@value": 10}]
 
     duties = {only(d[O + "action"])["@id"]: d for d in permission[O + "duty"]}
-    assert set(duties) == {O + "attribute", O + "inform", O + "delete"}
+    assert set(duties) == {O + "attribute", O + "inform", str(DX.permitAudit), O + "delete"}
+    audit = duties[str(DX.permitAudit)]
+    assert only(audit["http://purl.org/dc/terms/description"])["@value"] == (
+        "The provider and the exchange may audit the use on 30 days' notice."
+    )
+    assert ids(audit[O + "informedParty"]) == {PROVIDER}
     assert only(duties[O + "attribute"]["http://purl.org/dc/terms/description"])["@value"] == (
         "Source: Pelabuhan Analytics Sdn Bhd via Jambatan Data Exchange"
     )
     inform = constraints_by_operand(duties[O + "inform"])
     assert inform[O + "elapsedTime", O + "lteq"] == [
-        {"@value": "PT48H", "@type": str(XSD.duration)}
+        {"@value": "PT24H", "@type": str(XSD.duration)}
     ]
     assert ids(inform[O + "event", O + "gt"]) == {str(DX.dataBreach)}
     assert ids(duties[O + "inform"][O + "informedParty"]) == {PROVIDER}
@@ -187,7 +200,7 @@ def test_rdflib_graph_has_the_agreement_triples():
     [permission] = g.objects(licence, ODRL.permission)
     assert (permission, ODRL.action, ODRL.use) in g
     assert len(list(g.objects(permission, ODRL.constraint))) == 6
-    assert len(list(g.objects(permission, ODRL.duty))) == 3
+    assert len(list(g.objects(permission, ODRL.duty))) == 4
     assert len(list(g.objects(licence, ODRL.prohibition))) == 3
     # every constraint in the graph: 6 on the permission, 2 on inform, 1 on delete
     assert len(set(g.subjects(ODRL.leftOperand, None))) == 9
@@ -209,28 +222,63 @@ def test_rdflib_graph_has_the_agreement_triples():
     assert prohibited == {ODRL.distribute, ODRL.transfer, DX.reidentify}
 
 
-def test_perpetual_licence_has_no_end_constraint():
-    doc = licence_policy(make_facts(ends_at=None, queries_per_month=None))
+def test_without_a_quota_there_is_no_count_constraint_but_always_an_end():
+    doc = licence_policy(make_facts(queries_per_month=None))
     permission = expand(doc)[O + "permission"][0]
     operands = set(constraints_by_operand(permission))
     assert (O + "dateTime", O + "gteq") in operands
-    assert (O + "dateTime", O + "lt") not in operands
+    assert (O + "dateTime", O + "lt") in operands
     assert (O + "count", O + "lteq") not in operands
-    g = graph_of(doc)
-    [permission_node] = g.objects(URIRef(LICENCE), ODRL.permission)
-    assert len(list(g.objects(permission_node, ODRL.constraint))) == 4
 
 
-def test_onward_transfer_allowed_still_prohibits_reidentification():
-    node = expand(licence_policy(make_facts(onward_transfer_allowed=True)))
+def test_a_licence_without_an_end_is_refused():
+    # Deletion or return at the end of the term must trigger: no perpetual licence.
+    with pytest.raises(ValueError, match="needs an end"):
+        licence_policy(make_facts(ends_at=None))
+
+
+def test_onward_transfer_is_a_permission_to_named_territories_with_its_conditions():
+    node = expand(licence_policy(make_facts(**ONWARD)))
     prohibited = [only(p[O + "action"])["@id"] for p in node[O + "prohibition"]]
-    assert prohibited == [str(DX.reidentify)]
+    # Ownership never passes; re-identification is never allowed; distribution is permitted.
+    assert prohibited == [O + "transfer", str(DX.reidentify)]
+    use, distribute = node[O + "permission"]
+    assert ids(use[O + "action"]) == {O + "use"}
+    assert ids(distribute[O + "action"]) == {O + "distribute"}
+    constraints = constraints_by_operand(distribute)
+    assert ids(constraints[str(DX.recipientJurisdiction), O + "isAnyOf"]) == {
+        "http://publications.europa.eu/resource/authority/country/SGP",
+        "http://publications.europa.eu/resource/authority/country/MYS",
+    }
+    assert (O + "dateTime", O + "lt") in constraints
+    duties = {only(d[O + "action"])["@id"]: d for d in distribute[O + "duty"]}
+    assert set(duties) == {
+        str(DX.concludeWrittenAgreement),
+        str(DX.bindToSameProtections),
+        O + "inform",
+    }
+    notice = constraints_by_operand(duties[O + "inform"])
+    assert ids(notice[O + "event", O + "lt"]) == {str(DX.onwardTransfer)}
+    assert ids(duties[O + "inform"][O + "informedParty"]) == {PROVIDER}
+
+
+def test_without_onward_transfer_distribution_and_transfer_are_prohibited():
+    node = expand(licence_policy(make_facts()))
+    assert len(node[O + "permission"]) == 1
+    prohibited = {only(p[O + "action"])["@id"] for p in node[O + "prohibition"]}
+    assert prohibited == {O + "distribute", O + "transfer", str(DX.reidentify)}
 
 
 def test_return_at_end_of_term_returns_then_deletes():
     node = expand(licence_policy(make_facts(end_of_term="return")))
     duties = {only(d[O + "action"])["@id"]: d for d in node[O + "permission"][0][O + "duty"]}
-    assert set(duties) == {O + "attribute", O + "inform", str(DX["return"]), O + "delete"}
+    assert set(duties) == {
+        O + "attribute",
+        O + "inform",
+        str(DX.permitAudit),
+        str(DX["return"]),
+        O + "delete",
+    }
     assert ids(duties[str(DX["return"])][str(DX.recipient)]) == {PROVIDER}
 
 
@@ -246,7 +294,11 @@ def test_unknown_territory_is_rejected():
         {"starts_at": datetime(2026, 2, 1)},  # naive
         {"ends_at": datetime(2026, 1, 1, tzinfo=UTC)},  # before start
         {"end_of_term": "archive"},
-        {"breach_notice_hours": 96},
+        {"breach_notice_hours": 25},  # above the exchange's 24-hour ceiling
+        {"audit_rights": " "},
+        {"onward_transfer_allowed": True},  # without territories or conditions
+        {**ONWARD, "onward_transfer_conditions": ("written_agreement",)},
+        {**ONWARD, "onward_transfer_territories": ("ZZ",)},
         {"min_group_size": 0},
         {"purposes": []},
         {"territories": []},

@@ -20,6 +20,12 @@ EXEMPTION_CHOICES = [
     ("hr_management", _("Cross-border human-resources management")),
     ("emergency", _("Emergency: protecting life, health or property")),
     ("free_trade_zone", _("Free-trade-zone exporter, data not on the zone's negative list")),
+    (
+        "foreign_collected_reexport",
+        _("Collected abroad, processed in China and exported again, nothing domestic added"),
+    ),
+    ("data_in_transit", _("Data in transit through Singapore")),
+    ("publicly_available", _("Personal data publicly available in Singapore")),
 ]
 UNKNOWN_HELP = _(
     "Leave empty if you do not know: where it could change the answer, the check asks for "
@@ -46,17 +52,24 @@ class TransferCheckForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
     subjects_ytd = forms.IntegerField(
-        label=_("Individuals exported since 1 January"),
+        label=_("Individuals exported since 1 January (other than sensitive information)"),
         min_value=0,
         required=False,
-        help_text=_("All of the exporter's exports this year, this transfer included. ")
+        help_text=_(
+            "Individuals whose personal information other than sensitive information the "
+            "exporter has exported this year, this transfer included. "
+        )
         + UNKNOWN_HELP,
     )
     sensitive_subjects_ytd = forms.IntegerField(
-        label=_("Of whom with sensitive personal information"),
+        label=_("Individuals whose sensitive personal information was exported"),
         min_value=0,
         required=False,
-        help_text=UNKNOWN_HELP,
+        help_text=_(
+            "Counted apart: a person whose ordinary and sensitive information both "
+            "leave counts in both. "
+        )
+        + UNKNOWN_HELP,
     )
     important_data = forms.NullBooleanField(
         label=_("Important data (PRC Data Security Law)"), required=False
@@ -78,6 +91,30 @@ class TransferCheckForm(forms.Form):
     recipient_restricted = forms.BooleanField(
         label=_("The recipient is on a restricted list"), required=False
     )
+    prc_authority_approval = forms.BooleanField(
+        label=_("The competent PRC authority approved providing the data to this foreign body"),
+        required=False,
+    )
+    exporter_in_gba = forms.BooleanField(
+        label=_("The exporter is registered in a mainland Greater Bay Area city"),
+        required=False,
+    )
+    controller_subjects = forms.IntegerField(
+        label=_("Data subjects in all of the exporter's processing"),
+        min_value=0,
+        required=False,
+        help_text=_("For Malaysia's DPO duty. ") + UNKNOWN_HELP,
+    )
+    controller_sensitive_subjects = forms.IntegerField(
+        label=_("Of whom with sensitive personal data or financial information"),
+        min_value=0,
+        required=False,
+        help_text=UNKNOWN_HELP,
+    )
+    systematic_monitoring = forms.NullBooleanField(
+        label=_("The exporter monitors individuals regularly and systematically at scale"),
+        required=False,
+    )
     on = forms.DateField(
         label=_("Rules in force on"),
         required=False,
@@ -94,8 +131,18 @@ class TransferCheckForm(forms.Form):
             "data_categories": list(data.get("data_categories") or []),
             "exemptions": list(data.get("exemptions") or []),
             "recipient_restricted": bool(data.get("recipient_restricted")),
+            "prc_authority_approval": bool(data.get("prc_authority_approval")),
+            "exporter_in_gba": bool(data.get("exporter_in_gba")),
         }
-        for name in ("subjects_ytd", "sensitive_subjects_ytd", "important_data", "exporter_ciio"):
+        for name in (
+            "subjects_ytd",
+            "sensitive_subjects_ytd",
+            "important_data",
+            "exporter_ciio",
+            "controller_subjects",
+            "controller_sensitive_subjects",
+            "systematic_monitoring",
+        ):
             if data.get(name) is not None:
                 facts[name] = data[name]
         if data.get("recipient_type"):

@@ -54,15 +54,17 @@ class TransferFactsSerializer(serializers.Serializer):
         min_value=0,
         required=False,
         allow_null=True,
-        help_text="Individuals whose personal information the exporter has exported since "
-        "1 January, this transfer included (sensitive ones included)." + UNKNOWN_NOTE,
+        help_text="Individuals whose personal information other than sensitive personal "
+        "information the exporter has exported since 1 January, this transfer included "
+        "(2024 Provisions Arts. 7-8 count it apart from the sensitive count)." + UNKNOWN_NOTE,
     )
     sensitive_subjects_ytd = serializers.IntegerField(
         min_value=0,
         required=False,
         allow_null=True,
-        help_text="Of those, individuals with sensitive personal information, this transfer "
-        "included." + UNKNOWN_NOTE,
+        help_text="Individuals whose sensitive personal information the exporter has exported "
+        "since 1 January, this transfer included; one person whose ordinary and sensitive "
+        "information both leave counts in both." + UNKNOWN_NOTE,
     )
     important_data = serializers.BooleanField(
         required=False,
@@ -75,6 +77,11 @@ class TransferFactsSerializer(serializers.Serializer):
         help_text="The exporter is a critical information infrastructure operator (PRC)."
         + UNKNOWN_NOTE,
     )
+    exporter_in_gba = serializers.BooleanField(
+        required=False,
+        help_text="The exporter is registered in one of the nine mainland cities of the "
+        "Greater Bay Area (opens the GBA standard contract to HK and MO). Default false.",
+    )
     recipient_type = serializers.ChoiceField(
         choices=engine.RECIPIENT_TYPES,
         required=False,
@@ -85,10 +92,37 @@ class TransferFactsSerializer(serializers.Serializer):
         required=False,
         help_text="The recipient is on a restricted list. Default false.",
     )
+    prc_authority_approval = serializers.BooleanField(
+        required=False,
+        help_text="The competent PRC authority approved providing the data to this foreign "
+        "judicial or law-enforcement recipient (DSL Art. 36, PIPL Art. 41). Default false.",
+    )
     exemptions = serializers.MultipleChoiceField(
         choices=engine.EXEMPTIONS,
         required=False,
-        help_text="Exemptions the exporter declares (PRC 2024 Provisions Arts. 5-6). Default none.",
+        help_text="Routes the exporter declares: PRC 2024 Provisions Art. 4 "
+        "(foreign_collected_reexport), Art. 5 (contract_with_individual, hr_management, "
+        "emergency), Art. 6 (free_trade_zone); Singapore PDP Regulations reg. 10(2) "
+        "(data_in_transit, publicly_available). Default none.",
+    )
+    controller_subjects = serializers.IntegerField(
+        min_value=0,
+        required=False,
+        allow_null=True,
+        help_text="Data subjects in all of the exporter's processing (Malaysia's DPO duty)."
+        + UNKNOWN_NOTE,
+    )
+    controller_sensitive_subjects = serializers.IntegerField(
+        min_value=0,
+        required=False,
+        allow_null=True,
+        help_text="Of those, with sensitive personal data or financial information." + UNKNOWN_NOTE,
+    )
+    systematic_monitoring = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        help_text="The exporter's processing involves regular and systematic monitoring of "
+        "individuals at scale." + UNKNOWN_NOTE,
     )
     on = serializers.DateField(
         required=False,
@@ -167,9 +201,14 @@ class AssessedFactsSerializer(serializers.Serializer):
     sensitive_subjects_ytd = serializers.IntegerField(allow_null=True)
     important_data = serializers.BooleanField(allow_null=True)
     exporter_ciio = serializers.BooleanField(allow_null=True)
+    exporter_in_gba = serializers.BooleanField()
     recipient_type = serializers.ChoiceField(choices=engine.RECIPIENT_TYPES, allow_null=True)
     recipient_restricted = serializers.BooleanField()
+    prc_authority_approval = serializers.BooleanField()
     exemptions = serializers.ListField(child=serializers.ChoiceField(choices=engine.EXEMPTIONS))
+    controller_subjects = serializers.IntegerField(allow_null=True)
+    controller_sensitive_subjects = serializers.IntegerField(allow_null=True)
+    systematic_monitoring = serializers.BooleanField(allow_null=True)
 
 
 class TransferAssessmentSerializer(serializers.ModelSerializer):
