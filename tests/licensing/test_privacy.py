@@ -430,6 +430,7 @@ def test_the_noise_of_many_releases_has_the_declared_scale():
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("reference_data")
 def test_twenty_concurrent_queries_never_overspend():
     # ε 5 at ε 0.5 a query: exactly ten of twenty different queries may run.
     product = mall_traffic(offer={"dp_epsilon_budget": "5", "dp_epsilon_per_query": "0.5"})
