@@ -220,9 +220,10 @@ def protection_of(version: ProductVersion) -> dict:
         return {
             "mode": "dp",
             "summary": _(
-                "Differentially private answers: each cell carries noise and its 95% "
+                "Differentially private answers: each cell carries noise and its %(level)s "
                 "interval; a privacy budget per licence and a cap per product."
-            ),
+            )
+            % {"level": "95%"},
             "unit": privacy.get("unit") or _("each row"),
             "epsilon_cap": privacy.get("epsilon_cap"),
         }
