@@ -1,4 +1,4 @@
-"""Mutation pass over the eight transition maps and their operations maps.
+"""Mutation pass over the nine transition maps and their operations maps.
 
 For each map it makes every small wrong version of it (a mutant) and runs the map's
 behaviour tests against it, with the tests that only pin the literal maps deselected
@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import queue
 import re
 import subprocess
 import sys
@@ -46,12 +47,18 @@ TEST_ENV = {
 PYTEST = ["-m", "pytest", "-x", "-q", "-p", "no:cacheprovider"]
 PLUGIN = ["-p", "tools.transition_mutant_plugin", "-k", "not pins_"]
 TIMEOUT = 900
+# With --postgres each pytest slot keeps its own test database between runs (--reuse-db), so a
+# mutant costs its tests, not the migrations.
+PG_SERVER = "postgres://postgres@127.0.0.1:5432"
+SLOTS: queue.Queue[int] = queue.Queue()
+POSTGRES = {"on": False}
 
 CATALOGUE = ["tests/catalogue/test_transitions.py"]
 REVIEW = ["tests/compliance/test_review_transitions.py"]
 LICENSING = ["tests/licensing/test_transitions.py"]
 ACCOUNTS = ["tests/accounts/test_verification_transitions.py"]
 RULE_SETS = ["tests/compliance/test_rule_set_transitions.py"]
+DATASETS = ["tests/catalogue/test_dataset_preparation.py"]
 
 
 @dataclass(frozen=True)
@@ -102,6 +109,8 @@ MAPS = [
         "operations",
         RULE_SETS,
     ),
+    Map("dataset", "catalogue.services", "DATASET_TRANSITIONS", "transitions", DATASETS),
+    Map("dataset operations", "catalogue.services", "DATASET_OPERATIONS", "operations", DATASETS),
 ]
 
 # Mutants no test can kill, because no code path can ever attempt the mutated move: each with
@@ -261,9 +270,11 @@ def mutants_of(spec: Map) -> list[Mutant]:
     return out
 
 
-def _env(mutant: Mutant | None) -> dict[str, str]:
+def _env(mutant: Mutant | None, slot: int | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REQUIRE_SERVICES")}
     env.update(TEST_ENV)
+    if slot is not None:
+        env["DATABASE_URL"] = f"{PG_SERVER}/dx_mutants_{slot}"
     env.pop("TRANSITION_MUTANT", None)
     if mutant is not None:
         env["TRANSITION_MUTANT"] = mutant.payload()
@@ -277,13 +288,16 @@ def _first_failure(output: str) -> str:
     return ""
 
 
-def run(tests: list[str], mutant: Mutant | None) -> tuple[int, str, float]:
+def run(
+    tests: list[str], mutant: Mutant | None, slot: int | None = None, create: bool = False
+) -> tuple[int, str, float]:
     started = time.monotonic()
+    database = [] if slot is None else ["--reuse-db", *(["--create-db"] if create else [])]
     try:
         done = subprocess.run(  # noqa: S603 - this interpreter, our own arguments
-            [sys.executable, *PYTEST, *PLUGIN, *tests],
+            [sys.executable, *PYTEST, *database, *PLUGIN, *tests],
             cwd=ROOT,
-            env=_env(mutant),
+            env=_env(mutant, slot),
             capture_output=True,
             text=True,
             timeout=TIMEOUT,
@@ -295,7 +309,12 @@ def run(tests: list[str], mutant: Mutant | None) -> tuple[int, str, float]:
 
 
 def run_mutant(mutant: Mutant) -> Mutant:
-    code, output, seconds = run(mutant.map.tests, mutant)
+    slot = SLOTS.get() if POSTGRES["on"] else None
+    try:
+        code, output, seconds = run(mutant.map.tests, mutant, slot)
+    finally:
+        if slot is not None:
+            SLOTS.put(slot)
     mutant.seconds = seconds
     if code == 1:
         mutant.outcome, mutant.detail = "killed", _first_failure(output)
@@ -375,7 +394,13 @@ def main() -> int:
     parser.add_argument("--only", help="run the maps whose label contains this text")
     parser.add_argument("--jobs", type=int, default=2, help="pytest processes at once")
     parser.add_argument("--list", action="store_true", help="list the mutants and stop")
+    parser.add_argument(
+        "--postgres",
+        action="store_true",
+        help="run on the local PostgreSQL, one reused test database per job (faster)",
+    )
     args = parser.parse_args()
+    POSTGRES["on"] = args.postgres
     _setup_django()
     specs = [s for s in MAPS if not args.only or args.only in s.label]
     mutants = [m for spec in specs for m in mutants_of(spec)]
@@ -385,14 +410,20 @@ def main() -> int:
         print(f"{len(mutants)} mutants")
         return 0
     started = time.monotonic()
-    for tests in {tuple(s.tests) for s in specs}:
-        code, output, seconds = run(list(tests), None)
-        if code != 0:
-            print(output[-3000:])
-            print(f"The unmutated tests fail ({' '.join(tests)}): fix them first.")
-            return 2
-        print(f"baseline {' '.join(tests)}: passed in {seconds:.0f} s", flush=True)
-    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+    jobs = max(1, args.jobs)
+    suites = sorted({tuple(s.tests) for s in specs})
+    # The unmutated tests first (with --postgres once per slot: that creates its database).
+    for slot in range(jobs) if args.postgres else [None]:
+        for index, tests in enumerate(suites):
+            code, output, seconds = run(list(tests), None, slot, create=index == 0)
+            if code != 0:
+                print(output[-3000:])
+                print(f"The unmutated tests fail ({' '.join(tests)}): fix them first.")
+                return 2
+            print(f"baseline {' '.join(tests)}: passed in {seconds:.0f} s", flush=True)
+        if slot is not None:
+            SLOTS.put(slot)
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
         for n, mutant in enumerate(pool.map(run_mutant, mutants), start=1):
             mark = {"killed": "killed  ", "survived": "SURVIVED", "error": "ERROR   "}
             print(
