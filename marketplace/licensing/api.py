@@ -377,6 +377,34 @@ class QueryView(AccessView):
             raise ValidationError({exc.path or "query": [exc.message]}) from exc
 
 
+class QueryPreviewView(AccessView):
+    """What a query would cost and how exact its answer would be: nothing runs, nothing is
+    spent or metered. The licensee's own licence prices it (its ε per query, what is left of
+    its budget); the provider sees its listed version's figures."""
+
+    kind = "query"
+
+    @extend_schema(
+        tags=[ACCESS_TAG],
+        summary="Preview a query's privacy cost and expected error (nothing is spent)",
+        parameters=[PURPOSE_HEADER, JURISDICTION_HEADER],
+        request=QueryRequestSerializer,
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    def post(self, request, slug):
+        own = self._is_provider(request, slug)
+        if own is not None:
+            licence, version = None, own.listed_version
+        else:
+            _product, licence, _token, _purpose, _jurisdiction = self._authorised(request, slug)
+            version = licence.version
+        query = QueryView._parse(request, version)
+        try:
+            return Response(services.query_preview(licence=licence, version=version, query=query))
+        except QueryError as exc:
+            raise ValidationError({exc.path or "query": [exc.message]}) from exc
+
+
 def _dimensions(version) -> tuple[list[str], list[str]]:
     fields = version.schema_fields()
     dims = [

@@ -17,6 +17,11 @@ urlpatterns = [
         name="licence-policy",
     ),
     path("products/<slug:slug>/query", api.QueryView.as_view(), name="product-query"),
+    path(
+        "products/<slug:slug>/query/preview",
+        api.QueryPreviewView.as_view(),
+        name="product-query-preview",
+    ),
     path("products/<slug:slug>/report", api.ReportView.as_view(), name="product-report"),
     path("products/<slug:slug>/extract", api.ExtractView.as_view(), name="product-extract"),
     *router.urls,

@@ -536,13 +536,19 @@ def try_query(request, licence_id):
         messages.error(request, _not_live_message(licence))
         return redirect("licensing:licence_detail", pk=licence.pk)
     org = active_organization(request)
-    result = None
+    result = preview = None
     if request.method == "POST":
         form = TryQueryForm(request.POST, licence=licence)
         if form.is_valid():
-            result = _run_try_query(request, org, licence, form)
+            if request.POST.get("preview"):
+                preview = _preview_try_query(licence, form)
+            else:
+                result = _run_try_query(request, org, licence, form)
     else:
         form = TryQueryForm(licence=licence)
+    # The budget gauge shows what is left after this request's query.
+    licence.refresh_from_db(fields=["privacy_epsilon_spent"])
+    licence.version.refresh_from_db(fields=["privacy_epsilon_spent"])
     return render(
         request,
         "licensing/try_query.html",
@@ -551,9 +557,22 @@ def try_query(request, licence_id):
             "product": licence.product,
             "form": form,
             "result": result,
+            "preview": preview,
+            "budget": selectors.privacy_budget(licence, licence.version),
             "used_this_month": selectors.quota_used(licence),
         },
     )
+
+
+def _preview_try_query(licence: Licence, form: TryQueryForm) -> dict | None:
+    """What the query would cost and how exact it would be; nothing runs or is spent."""
+    try:
+        query = parse_query(form.query_document(), licence.version.schema or {})
+        return services.query_preview(licence=licence, version=licence.version, query=query)
+    except QueryError as exc:
+        where = f"{exc.path}: " if exc.path else ""
+        form.add_error(form.field_for_path(exc.path), f"{where}{exc.message}")
+        return None
 
 
 def _run_try_query(request, org, licence: Licence, form: TryQueryForm) -> dict | None:
