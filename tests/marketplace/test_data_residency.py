@@ -69,7 +69,7 @@ def test_the_text_report_reads_as_a_sentence_per_version():
     text = out.getvalue()
     assert f"{product.slug} v1 (origin CN, region cn)" in text
     assert "sample in cn, dataset in cn, parquet in cn" in text
-    assert "no queries yet" in text
+    assert "; no queries answered yet" in text
     assert "0 file(s) outside their region." in text
 
 

@@ -63,11 +63,15 @@ class Command(BaseCommand):
                 files = ", ".join(
                     f"{f['file']} in {f['region'] or 'no region'}" for f in v["files"]
                 )
-                answered = ", ".join(v["answered_in"]) or "no queries yet"
+                answered = (
+                    "answered in " + ", ".join(v["answered_in"])
+                    if v["answered_in"]
+                    else "no queries answered yet"
+                )
                 self.stdout.write(
                     f"{product['product']} v{v['version']} (origin {product['origin']}, region "
                     f"{v['expected_region']}): {files or 'no files'}; dataset {v['dataset_state']}"
-                    f"; answered in {answered}"
+                    f"; {answered}"
                     + (f"; last in {v['last_answered_in']}" if v["last_answered_in"] else "")
                     + (
                         f"; {len(v['misplaced'])} file(s) OUTSIDE ITS REGION"
