@@ -24,7 +24,14 @@ from django.utils.translation import gettext_lazy as _
 from accounts.jurisdictions import jurisdiction_name
 from accounts.models import Organization, User
 from accounts.roles import staff_roles_of
-from catalogue.models import OFFER_TERM_FIELDS, Category, DataProduct, Offer, ProductVersion
+from catalogue.models import (
+    OFFER_TERM_FIELDS,
+    Category,
+    DataProduct,
+    Offer,
+    ProductVersion,
+    Purpose,
+)
 
 # Price bands in US dollars at the reference rates (upper bound exclusive).
 PRICE_BANDS = [
@@ -79,6 +86,15 @@ def can_manage(user: User, organization: Organization | None, product: DataProdu
         and user.is_authenticated
         and organization.memberships.filter(user=user).exists()
     )
+
+
+def purpose_labels(code_lists) -> dict[str, str]:
+    """The names of every purpose code in ``code_lists`` (an iterable of code lists, such as
+    the ``purposes`` of a page of licences), in one query."""
+    codes = {code for codes in code_lists for code in (codes or [])}
+    if not codes:
+        return {}
+    return dict(Purpose.objects.filter(code__in=codes).values_list("code", "name"))
 
 
 def offer_terms(offer: Offer) -> dict[str, Any]:
