@@ -96,7 +96,7 @@ class LicenceRequestViewSet(
         wanted = self.request.query_params.get("status")
         if wanted:
             qs = qs.filter(status=wanted)
-        return qs.prefetch_related("evidence").order_by("-created_at")
+        return qs.select_related("licence").prefetch_related("evidence").order_by("-created_at")
 
     @extend_schema(
         summary="Request a licence for an offer",
