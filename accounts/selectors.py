@@ -74,10 +74,7 @@ def memberships_of_request(request) -> list[Membership]:
     cached = getattr(request, "_memberships", None)
     if cached is None:
         user = getattr(request, "user", None)
-        if user is None:
-            cached = []
-        else:
-            cached = list(memberships_of(user).order_by("created_at"))
+        cached = [] if user is None else list(memberships_of(user).order_by("created_at"))
         request._memberships = cached
     return cached
 

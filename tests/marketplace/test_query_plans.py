@@ -5,8 +5,9 @@ plan is only evidence with enough rows for an index to pay, and with fresh stati
 tests write a few thousand rows in bulk and ANALYZE them. They never switch the sequential
 scan off (`SET enable_seqscan = off` would make any index look chosen): what they assert is
 what the planner picks on its own. The GIN index's pending list is merged first, as
-autovacuum does: bulk-written rows sit there and the planner prices them as a full read. Below a few hundred rows a sequential scan of a table that
-fits in a handful of pages is the right plan, which is why tiny fixtures prove nothing here.
+autovacuum does: bulk-written rows sit there and the planner prices them as a full read.
+Below a few hundred rows a sequential scan of a table that fits in a handful of pages is the
+right plan, which is why tiny fixtures prove nothing here.
 
 - 4,000 listed products; 20 of them say "Penang" (0.5 %): the search must find them through
   the GIN index on the stored search vector, in the facet query and in the page's query.
@@ -56,7 +57,7 @@ def scale():
     for n in range(20):
         other = OrganizationFactory(jurisdiction="CN", is_provider=False)
         copies_of_licence(licence, products[n * 190 : n * 190 + 400], buyer=other)
-    for n in range(3):
+    for _n in range(3):
         other = OrganizationFactory(jurisdiction="CN", is_provider=False)
         copies_of_licence(licence, small_products, buyer=other)
     with connection.cursor() as cursor:
