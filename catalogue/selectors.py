@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import (
     BooleanField,
     Case,
@@ -334,8 +334,10 @@ def _facets_and_total(
         for name, cond in filters.items()
     }
     rows = base.order_by().values(**keys, **flags)
-    inner_sql, params = rows.query.sql_with_params()
-    qn = connection.ops.quote_name
+    # The database the router reads products from (a replica, for the catalogue's pages).
+    db = connections[rows.db]
+    inner_sql, params = rows.query.get_compiler(connection=db).as_sql()
+    qn = db.ops.quote_name
 
     def passing(except_name: str | None) -> str:
         conds = [f"c.{qn('f_' + n)}" for n in filters if n != except_name]
@@ -366,7 +368,7 @@ def _facets_and_total(
     sql = f"WITH c AS ({inner_sql}) " + " UNION ALL ".join(branches)
     counted: dict[str, list[tuple[str, str | None, int]]] = {name: [] for name in _FACET_KEYS}
     total = 0
-    with connection.cursor() as cursor:
+    with db.cursor() as cursor:
         cursor.execute(sql, params)
         for facet, value, label, n in cursor.fetchall():
             n = int(n or 0)

@@ -50,6 +50,7 @@ from marketplace.catalogue.serializers import (
     VersionWriteSerializer,
     facets_data,
 )
+from marketplace.db_router import reads_from_replica
 from marketplace.pagination import CountedPaginator
 
 TAG = "catalogue"
@@ -189,6 +190,7 @@ class ProductViewSet(viewsets.GenericViewSet):
         "and the total. Open to anonymous callers.",
         responses={200: ProductListSerializer(many=True), 400: ERRORS[400]},
     )
+    @reads_from_replica
     def list(self, request):
         queryset = self.filter_queryset(self.get_queryset())
         result = self.search_result
@@ -580,6 +582,7 @@ def _dcat_links(request) -> dcat.CatalogueLinks:
 
 
 @require_safe
+@reads_from_replica
 def catalogue_dcat(request):
     """The listed products as a DCAT-AP 3 catalogue (JSON-LD; `?format=ttl` for Turtle)."""
     fmt = request.GET.get("format", "jsonld").lower()

@@ -25,6 +25,7 @@ from marketplace.catalogue.forms import (
     UploadForm,
     VersionForm,
 )
+from marketplace.db_router import reads_from_replica
 from marketplace.pagination import CountedPaginator
 
 PAGE_SIZE = 12
@@ -37,6 +38,7 @@ def _apply_error(form, exc: DomainError) -> None:
 # --- buyers' catalogue --------------------------------------------------------------------
 
 
+@reads_from_replica
 def catalogue_list(request):
     query = selectors.CatalogueQuery.from_querydict(request.GET)
     result = selectors.catalogue_search(query)
