@@ -199,12 +199,13 @@ def scale_main(args) -> None:
     if args.before:
         trees.insert(0, ("before", _tree_of(args.before, Path(tempfile.mkdtemp()) / "before")))
         report["before_commit"] = args.before
+    RESULTS.mkdir(exist_ok=True)
     for label, tree in trees:
         report["runs"][label] = measure(
             tree, env, seeded, rounds=args.rounds, duration=args.duration
         )
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "latest.json").write_text(json.dumps(report, indent=2))
+        # Written after each tree, so that a failure later keeps what was measured.
+        (RESULTS / "latest.json").write_text(json.dumps(report, indent=2))
     (RESULTS / "latest.md").write_text(markdown(report))
     print(markdown(report))
 

@@ -63,7 +63,8 @@ def prepare() -> dict:
     org = Organization.objects.get(pk=handles["bench_buyer"])
     client = Client()
     client.force_login(user)
-    _token, raw = api_token_create(user=user, organization=org, name="bench")
+    name = f"bench {time.time():.0f}"  # a new token each run (names are unique per user)
+    _token, raw = api_token_create(user=user, organization=org, name=name)
     product = DataProduct.objects.listed().filter(origin_jurisdiction="MY").order_by("pk").first()
     category = Category.objects.filter(products__origin_jurisdiction="MY").first()
     out = {
