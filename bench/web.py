@@ -113,19 +113,31 @@ def _peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
-def measure(tree: Path, env: dict, handles: dict, *, rounds: int, duration: int) -> dict:
-    """Prepares inside ``tree``, serves it under gunicorn and runs the interleaved rounds."""
-    env = {**env, "BENCH_HANDLES": json.dumps(handles), "PYTHONPATH": str(tree)}
-    prepared = subprocess.run(
-        [sys.executable, str(tree / "bench" / "run.py"), "prepare"],
-        cwd=tree,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    if prepared.returncode != 0:
-        raise RuntimeError(prepared.stderr[-3000:])
-    handles = json.loads(prepared.stdout.strip().splitlines()[-1])
+def _get(url: str, headers: dict | None = None, timeout: float = 120) -> bytes:
+    request = urllib.request.Request(url, headers=headers or {})
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        return response.read()
+
+
+def _drain(base: str) -> None:
+    """Waits until both workers are idle: wrk stops the clock with requests still in flight,
+    and a slow endpoint's leftovers must not be charged to the next run."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def timed(_n):
+        started = time.perf_counter()
+        _get(base + "/healthz")
+        return time.perf_counter() - started
+
+    deadline = time.monotonic() + 180
+    with ThreadPoolExecutor(2) as pool:
+        while time.monotonic() < deadline:
+            if max(pool.map(timed, range(2))) < 0.25:
+                return
+            time.sleep(0.2)
+
+
+def _serve(tree: Path, env: dict, port: int) -> subprocess.Popen:
     server = subprocess.Popen(
         [
             sys.executable,
@@ -135,46 +147,86 @@ def measure(tree: Path, env: dict, handles: dict, *, rounds: int, duration: int)
             "--workers",
             "2",
             "--bind",
-            f"127.0.0.1:{PORT}",
+            f"127.0.0.1:{port}",
             "--chdir",
             str(tree),
             "--timeout",
-            "60",
+            "120",
             "--log-level",
             "warning",
         ],
         cwd=tree,
         env=env,
     )
-    base = f"http://127.0.0.1:{PORT}"
+    for _ in range(200):
+        try:
+            _get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+            return server
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"gunicorn did not answer on port {port}")
+
+
+def measure(trees: list, env: dict, handles: dict, *, rounds: int, duration: int) -> dict:
+    """Serves every tree at once (one gunicorn each, 2 workers) and runs the rounds
+    interleaved: each endpoint on each tree in turn, then the next endpoint, so that the
+    machine's noise falls on all of them alike. Only the server being driven works."""
+    sides = []
     try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(base + "/healthz", timeout=2)  # noqa: S310 - local
-                break
-            except OSError:
-                time.sleep(0.3)
-        targets = endpoints(handles)
-        sizes = {}
-        for t in targets:
-            request = urllib.request.Request(base + t["path"], headers=t.get("headers", {}))
-            with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
-                sizes[t["name"]] = len(response.read())
-        ceiling_bytes = sizes["api_list_search_2_facets"]
-        targets.insert(0, {"name": "ceiling", "path": f"/bench/ceiling?bytes={ceiling_bytes}"})
-        runs: dict[str, list[dict]] = {t["name"]: [] for t in targets}
+        for number, (label, tree) in enumerate(trees):
+            tree_env = {**env, "BENCH_HANDLES": json.dumps(handles), "PYTHONPATH": str(tree)}
+            prepared = subprocess.run(
+                [sys.executable, str(tree / "bench" / "run.py"), "prepare"],
+                cwd=tree,
+                env=tree_env,
+                capture_output=True,
+                text=True,
+            )
+            if prepared.returncode != 0:
+                raise RuntimeError(prepared.stderr[-3000:])
+            side_handles = json.loads(prepared.stdout.strip().splitlines()[-1])
+            port = PORT + number
+            side = {
+                "label": label,
+                "handles": side_handles,
+                "base": f"http://127.0.0.1:{port}",
+                "server": _serve(tree, tree_env, port),
+            }
+            targets = endpoints(side_handles)
+            side["sizes"] = {
+                t["name"]: len(_get(side["base"] + t["path"], t.get("headers"))) for t in targets
+            }
+            ceiling_bytes = side["sizes"]["api_list_search_2_facets"]
+            side["targets"] = [
+                {"name": "ceiling", "path": f"/bench/ceiling?bytes={ceiling_bytes}"},
+                *targets,
+            ]
+            side["sizes"]["ceiling"] = ceiling_bytes
+            side["runs"] = {t["name"]: [] for t in side["targets"]}
+            sides.append(side)
         for number in range(rounds):
-            for t in targets:
-                result = _wrk(base + t["path"], t.get("headers", {}), duration, 4)
-                runs[t["name"]].append(result)
-                sys.stderr.write(
-                    f"round {number + 1}/{rounds} {t['name']:<26} {result['rps']:>8.1f} rps "
-                    f"p50 {result['p50'] / 1000:>8.1f} ms\n"
-                )
-        rss = {str(pid): _peak_rss_mb(pid) for pid in _workers(server.pid)}
+            for index in range(len(sides[0]["targets"])):
+                for side in sides:
+                    t = side["targets"][index]
+                    _drain(side["base"])
+                    result = _wrk(side["base"] + t["path"], t.get("headers", {}), duration, 4)
+                    side["runs"][t["name"]].append(result)
+                    sys.stderr.write(
+                        f"round {number + 1}/{rounds} {side['label']:<7}{t['name']:<26} "
+                        f"{result['rps']:>8.1f} rps p50 {result['p50'] / 1000:>8.1f} ms\n"
+                    )
+        for side in sides:
+            side["rss"] = {str(pid): _peak_rss_mb(pid) for pid in _workers(side["server"].pid)}
     finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
+        for side in sides:
+            side["server"].send_signal(signal.SIGTERM)
+        for side in sides:
+            side["server"].wait(timeout=180)
+    return {side["label"]: _summary(side) for side in sides}
+
+
+def _summary(side: dict) -> dict:
+    runs, handles = side["runs"], side["handles"]
     ceiling_rps = statistics.median(r["rps"] for r in runs["ceiling"])
     table = {}
     for name, results in runs.items():
@@ -184,10 +236,10 @@ def measure(tree: Path, env: dict, handles: dict, *, rounds: int, duration: int)
             "p50_ms": round(statistics.median(r["p50"] for r in results) / 1000, 1),
             "p95_ms": round(statistics.median(r["p95"] for r in results) / 1000, 1),
             "p99_ms": round(statistics.median(r["p99"] for r in results) / 1000, 1),
-            "ratio_to_ceiling": round(rps / ceiling_rps, 3) if ceiling_rps else None,
+            "ratio_to_ceiling": round(rps / ceiling_rps, 4) if ceiling_rps else None,
             "errors": sum(r["errors"] for r in results),
-            "bytes": sizes.get(name, ceiling_bytes),
+            "bytes": side["sizes"][name],
             "queries": handles["queries"].get(name, 0),
             "status": handles["status"].get(name, 200),
         }
-    return {"endpoints": table, "peak_rss_mb_per_worker": rss, "ceiling_bytes": ceiling_bytes}
+    return {"endpoints": table, "peak_rss_mb_per_worker": side["rss"]}
