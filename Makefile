@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/dataexchange
 REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: help run test install install-dev lint messages worker beat bench system-packages backup
+.PHONY: help run test install install-dev lint messages worker beat bench bench-packages system-packages backup
 
 help:
 	@echo "make run   - install, migrate, load demo data and serve on http://127.0.0.1:8000"
@@ -93,8 +93,19 @@ worker: install
 beat: install
 	$(BIN)/celery -A marketplace beat --loglevel=INFO
 
-bench: install-dev
-	$(BIN)/python bench/run.py
+# The scale harness (outside CI; see README, "Measuring at scale"): seeds a PostgreSQL database,
+# serves it under gunicorn with the production settings and drives it with wrk.
+BENCH_PACKAGES := wrk
+bench-packages:
+	@command -v wrk >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(BENCH_PACKAGES) >/dev/null; \
+	  else echo "wrk is missing and we are not root: install it to run the web bench"; exit 1; fi; }
+
+BENCH_ARGS ?=
+bench: install-dev bench-packages
+	$(BIN)/python bench/run.py scale $(BENCH_ARGS)
+	$(BIN)/python bench/run.py pii_scan
 
 # The access engine side by side with the old table engine (bench/results/access_engine.md).
 .PHONY: bench-access

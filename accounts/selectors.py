@@ -59,14 +59,24 @@ def _resolve_active_organization(request) -> Organization | None:
     token = getattr(request, "auth", None)
     if isinstance(token, ApiToken):
         return token.organization
-    memberships = memberships_of(user).order_by("created_at")
+    memberships = memberships_of_request(request)
     chosen = request.session.get(ACTIVE_ORG_SESSION_KEY) if hasattr(request, "session") else None
     if chosen is not None:
         for m in memberships:
             if m.organization_id == chosen:
                 return m.organization
-    first = memberships.first()
-    return first.organization if first else None
+    return memberships[0].organization if memberships else None
+
+
+def memberships_of_request(request) -> list[Membership]:
+    """The signed-in user's memberships (oldest first), read once per request: the active
+    organisation and the page's organisation switcher both use them."""
+    cached = getattr(request, "_memberships", None)
+    if cached is None:
+        user = getattr(request, "user", None)
+        cached = [] if user is None else list(memberships_of(user).order_by("created_at"))
+        request._memberships = cached
+    return cached
 
 
 def active_membership(request) -> Membership | None:

@@ -78,7 +78,12 @@ class ProductQuerySet(models.QuerySet):
     def with_card_data(self):
         """Everything a catalogue card or API list row shows, in a fixed number of queries."""
         return self.select_related("provider", "category", "listed_version").prefetch_related(
-            models.Prefetch("offers", queryset=Offer.objects.filter(is_active=True))
+            # Ordered by the product's id, not by the product (Offer's default ordering),
+            # which would join every product again to sort by its own default ordering.
+            models.Prefetch(
+                "offers",
+                queryset=Offer.objects.filter(is_active=True).order_by("product_id", "price", "id"),
+            )
         )
 
 

@@ -5,14 +5,33 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection
-from django.db.models import Count, F, Q, QuerySet
+from django.db import connection, connections
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    Count,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.utils.translation import gettext_lazy as _
 
 from accounts.jurisdictions import jurisdiction_name
 from accounts.models import Organization, User
 from accounts.roles import staff_roles_of
-from catalogue.models import OFFER_TERM_FIELDS, Category, DataProduct, Offer, ProductVersion
+from catalogue.models import (
+    OFFER_TERM_FIELDS,
+    Category,
+    DataProduct,
+    Offer,
+    ProductVersion,
+    Purpose,
+)
 
 # Price bands in US dollars at the reference rates (upper bound exclusive).
 PRICE_BANDS = [
@@ -67,6 +86,15 @@ def can_manage(user: User, organization: Organization | None, product: DataProdu
         and user.is_authenticated
         and organization.memberships.filter(user=user).exists()
     )
+
+
+def purpose_labels(code_lists) -> dict[str, str]:
+    """The names of every purpose code in ``code_lists`` (an iterable of code lists, such as
+    the ``purposes`` of a page of licences), in one query."""
+    codes = {code for codes in code_lists for code in (codes or [])}
+    if not codes:
+        return {}
+    return dict(Purpose.objects.filter(code__in=codes).values_list("code", "name"))
 
 
 def offer_terms(offer: Offer) -> dict[str, Any]:
@@ -192,19 +220,18 @@ def _facet_filters(query: CatalogueQuery) -> dict[str, Q]:
     return filters
 
 
-def _text_search(qs: QuerySet[DataProduct], text: str) -> QuerySet[DataProduct]:
-    """PostgreSQL: the stored search vector (websearch syntax), ranked. SQLite: every word
+def _text_match(qs: QuerySet[DataProduct], text: str) -> QuerySet[DataProduct]:
+    """Narrows to the products matching the search words, without ranking them.
+
+    PostgreSQL: the stored, GIN-indexed search vector (websearch syntax). SQLite: every word
     must start a word of the title, summary, tags, provider or description."""
     if not text:
         return qs
     if connection.vendor == "postgresql":
-        from django.contrib.postgres.search import SearchQuery, SearchRank
-
-        sq = SearchQuery(text, search_type="websearch", config="simple")
+        sq = _search_query(text)
         # Words in scripts without spaces (Chinese) are matched as substrings too.
         cjk = bool(re.search(r"[\u3400-\u9fff]", text))
-        match = Q(search_vector=sq) | (Q(title__icontains=text) if cjk else Q())
-        return qs.filter(match).annotate(rank=SearchRank(F("search_vector"), sq))
+        return qs.filter(Q(search_vector=sq) | (Q(title__icontains=text) if cjk else Q()))
     for word in text.split()[:8]:
         # Words that start with the search word (so "port" finds "ports", not "export").
         pattern = r"\b" + re.escape(word)
@@ -215,8 +242,22 @@ def _text_search(qs: QuerySet[DataProduct], text: str) -> QuerySet[DataProduct]:
             | Q(provider__legal_name__iregex=pattern)
             | Q(listed_version__description__iregex=pattern)
         )
-    from django.db.models import Case, IntegerField, Value, When
+    return qs
 
+
+def _search_query(text: str):
+    from django.contrib.postgres.search import SearchQuery
+
+    return SearchQuery(text, search_type="websearch", config="simple")
+
+
+def _ranked(qs: QuerySet[DataProduct], text: str) -> QuerySet[DataProduct]:
+    """The relevance of each matching product: computed by the page's query only, over the
+    products that matched (never by the facet counts)."""
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import SearchRank
+
+        return qs.annotate(rank=SearchRank(F("search_vector"), _search_query(text)))
     return qs.annotate(
         rank=Case(
             When(title__icontains=text, then=Value(2)),
@@ -234,88 +275,134 @@ class CatalogueResult:
 
 
 def catalogue_search(query: CatalogueQuery) -> CatalogueResult:
-    """Listed products matching the query, with disjunctive facet counts.
+    """Listed products matching the query, with disjunctive facet counts and the total.
 
     Each facet counts what its values would give with every *other* facet applied, so a
-    buyer sees how many products picking another value would show.
+    buyer sees how many products picking another value would show. Every count and the
+    total come from one query over the matching products (`_facets_and_total`); the
+    products themselves are a queryset the caller pages (and only that page is ranked).
     """
-    base = _text_search(DataProduct.objects.listed(), query.q)
+    base = _text_match(DataProduct.objects.listed(), query.q)
     filters = _facet_filters(query)
-
-    def without(name: str) -> QuerySet[DataProduct]:
-        qs = base
-        for other, cond in filters.items():
-            if other != name:
-                qs = qs.filter(cond)
-        return qs
-
-    facets = {
-        "category": _facet_counts(
-            without("category"),
-            "category__slug",
-            query.category,
-            labels=dict(Category.objects.values_list("slug", "name")),
-        ),
-        "origin": _facet_counts(
-            without("origin"), "origin_jurisdiction", query.origin, label_fn=jurisdiction_name
-        ),
-        "delivery_mode": _facet_counts(
-            without("delivery_mode"),
-            "listed_version__delivery_mode",
-            query.delivery_mode,
-            labels=dict(ProductVersion.DeliveryMode.choices),
-        ),
-        "data_category": _facet_counts(
-            without("data_category"),
-            "listed_version__sensitivity",
-            query.data_category,
-            labels=dict(ProductVersion.DataCategory.choices),
-        ),
-        "price_band": _price_band_counts(without("price_band"), query.price_band),
-        "provider": _provider_counts(without("provider"), query.provider),
-    }
+    facets, total = _facets_and_total(base, filters, query)
     results = base
     for cond in filters.values():
         results = results.filter(cond)
-    results = _sorted(results, query)
-    return CatalogueResult(products=results, facets=facets, total=results.count())
+    if query.q and query.sort == "relevance":
+        results = _ranked(results, query.q)
+    return CatalogueResult(products=_sorted(results, query), facets=facets, total=total)
 
 
-def _facet_counts(qs, path, selected, *, labels=None, label_fn=None) -> list[FacetValue]:
-    rows = qs.order_by().values(path).annotate(n=Count("pk", distinct=True)).order_by("-n", path)
-    out = []
-    for row in rows:
-        value = row[path]
-        if value is None:
-            continue
-        label = label_fn(value) if label_fn else str((labels or {}).get(value, value))
-        out.append(FacetValue(value, label, row["n"], value in selected))
-    return out
+# The facet each key of the one-pass query groups by: (its column in the matching rows,
+# how its value is read there).
+_FACET_KEYS = {
+    "category": "category_id",
+    "origin": "origin_jurisdiction",
+    "delivery_mode": "listed_version__delivery_mode",
+    "data_category": "listed_version__sensitivity",
+    "price_band": None,  # a CASE over price_from_usd, see _price_band_case
+    "provider": "provider_id",
+}
 
 
-def _price_band_counts(qs, selected) -> list[FacetValue]:
-    out = []
-    for key, label, low, high in PRICE_BANDS:
+def _price_band_case() -> Case:
+    whens = []
+    for key, _label, low, high in PRICE_BANDS:
         cond = Q(price_from_usd__gte=low)
         if high is not None:
             cond &= Q(price_from_usd__lt=high)
-        out.append(FacetValue(key, str(label), qs.filter(cond).count(), key in selected))
-    return out
+        whens.append(When(cond, then=Value(key)))
+    return Case(*whens, default=Value(None), output_field=CharField())
 
 
-def _provider_counts(qs, selected) -> list[FacetValue]:
-    rows = (
-        qs.order_by()
-        .values("provider__slug", "provider__legal_name")
-        .annotate(n=Count("pk", distinct=True))
-        .order_by("-n", "provider__legal_name")
-    )
-    return [
-        FacetValue(
-            r["provider__slug"], r["provider__legal_name"], r["n"], r["provider__slug"] in selected
-        )
-        for r in rows
+def _facets_and_total(
+    base: QuerySet[DataProduct], filters: dict[str, Q], query: CatalogueQuery
+) -> tuple[dict[str, list[FacetValue]], int]:
+    """All facet counts and the total in ONE query that reads the matching products once.
+
+    The matching products (search words applied, facet filters not) become a common table
+    with each product's facet keys and, per active filter, whether the product passes it.
+    Each facet then groups that table by its key, counting the rows that pass every *other*
+    filter; the total counts the rows that pass them all. PostgreSQL materialises a common
+    table referenced more than once, so the products are scanned and joined a single time;
+    category and provider labels are joined to the grouped rows, not to every product.
+    """
+    keys = {f"k_{name}": F(path) for name, path in _FACET_KEYS.items() if path}
+    keys["k_price_band"] = _price_band_case()
+    flags = {
+        f"f_{name}": ExpressionWrapper(cond, output_field=BooleanField())
+        for name, cond in filters.items()
+    }
+    rows = base.order_by().values(**keys, **flags)
+    # The database the router reads products from (a replica, for the catalogue's pages).
+    db = connections[rows.db]
+    inner_sql, params = rows.query.get_compiler(connection=db).as_sql()
+    qn = db.ops.quote_name
+
+    def passing(except_name: str | None) -> str:
+        conds = [f"c.{qn('f_' + n)}" for n in filters if n != except_name]
+        return " AND ".join(conds) if conds else "1 = 1"
+
+    # The SQL below is assembled from quoted table and column names of this module's models
+    # and fixed keywords only; every value the caller gave is a parameter of `inner_sql`.
+    def grouped(name: str) -> str:
+        key = qn(f"k_{name}")
+        counted_rows = f"SUM(CASE WHEN {passing(name)} THEN 1 ELSE 0 END)"
+        return f"SELECT c.{key} AS k, {counted_rows} AS n FROM c GROUP BY c.{key}"  # noqa: S608
+
+    def labelled(facet: str, model, label: str) -> str:
+        table, t_slug, t_label, t_pk = (qn(x) for x in (model._meta.db_table, "slug", label, "id"))
+        grouped_rows = grouped(facet)
+        return f"SELECT '{facet}', t.{t_slug}, t.{t_label}, g.n FROM ({grouped_rows}) g JOIN {table} t ON t.{t_pk} = g.k"  # noqa: E501, S608
+
+    def plain(facet: str) -> str:
+        return f"SELECT '{facet}', CAST(g.k AS TEXT), NULL, g.n FROM ({grouped(facet)}) g"  # noqa: S608
+
+    every_filter = f"SUM(CASE WHEN {passing(None)} THEN 1 ELSE 0 END)"
+    branches = [
+        labelled("category", Category, "name"),
+        labelled("provider", Organization, "legal_name"),
+        *(plain(facet) for facet in ("origin", "delivery_mode", "data_category", "price_band")),
+        f"SELECT 'total', NULL, NULL, {every_filter} FROM c",  # noqa: S608
     ]
+    sql = f"WITH c AS ({inner_sql}) " + " UNION ALL ".join(branches)
+    counted: dict[str, list[tuple[str, str | None, int]]] = {name: [] for name in _FACET_KEYS}
+    total = 0
+    with db.cursor() as cursor:
+        cursor.execute(sql, params)
+        for facet, value, label, n in cursor.fetchall():
+            n = int(n or 0)
+            if facet == "total":
+                total = n
+            elif value is not None and n > 0:
+                counted[facet].append((value, label, n))
+    return _facet_values(counted, query), total
+
+
+def _facet_values(counted, query: CatalogueQuery) -> dict[str, list[FacetValue]]:
+    """The facets as the pages show them: most products first, then by value (providers by
+    name); every price band, in band order, even when it counts nothing."""
+    labels = {
+        "origin": jurisdiction_name,
+        "delivery_mode": lambda v: str(dict(ProductVersion.DeliveryMode.choices).get(v, v)),
+        "data_category": lambda v: str(dict(ProductVersion.DataCategory.choices).get(v, v)),
+    }
+    facets: dict[str, list[FacetValue]] = {}
+    for name in ("category", "origin", "delivery_mode", "data_category", "provider"):
+        selected = getattr(query, name)
+        rows = sorted(counted[name], key=lambda r: (-r[2], r[1] if name == "provider" else r[0]))
+        facets[name] = [
+            FacetValue(
+                value, label if label is not None else labels[name](value), n, value in selected
+            )
+            for value, label, n in rows
+        ]
+    bands = {value: n for value, _label, n in counted["price_band"]}
+    facets["price_band"] = [
+        FacetValue(key, str(label), bands.get(key, 0), key in query.price_band)
+        for key, label, _low, _high in PRICE_BANDS
+    ]
+    return {name: facets[name] for name in CatalogueQuery.FACETS}
 
 
 def _sorted(qs: QuerySet[DataProduct], query: CatalogueQuery) -> QuerySet[DataProduct]:

@@ -95,10 +95,32 @@ DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
-DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=0))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Wait for a competing writer instead of failing at once with "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("timeout", 20)
+
+# --- Database at scale: persistent connections and the catalogue's read replica ---------
+# Production (DEBUG off) keeps each worker's connection for a minute instead of opening one
+# per request, and checks it before reusing it, so a restarted database costs a reconnect,
+# not a failed request. Development opens one per request, as Django does by default.
+DB_CONN_MAX_AGE = env.int("DB_CONN_MAX_AGE", default=0 if DEBUG else 60)
+DB_CONN_HEALTH_CHECKS = env.bool("DB_CONN_HEALTH_CHECKS", default=not DEBUG)
+DATABASES["default"]["CONN_MAX_AGE"] = DB_CONN_MAX_AGE
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = DB_CONN_HEALTH_CHECKS
+# A streaming replica for the catalogue's browse and search reads (marketplace/db_router.py:
+# only those reads, never inside a transaction; everything else stays on the primary).
+DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = {
+        **env.db_url_config(DATABASE_REPLICA_URL),
+        "ATOMIC_REQUESTS": False,
+        "CONN_MAX_AGE": DB_CONN_MAX_AGE,
+        "CONN_HEALTH_CHECKS": DB_CONN_HEALTH_CHECKS,
+        # The test run has one database: the replica alias reads it through the same
+        # connection, as a replica that is never behind would.
+        "TEST": {"MIRROR": "default"},
+    }
+DATABASE_ROUTERS = ["marketplace.db_router.CatalogueReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (rate limits live here) --------------------------------------------------------

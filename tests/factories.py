@@ -287,3 +287,102 @@ def licensed_query(licence, user, query, *, kind: str = "query", jurisdiction: s
         jurisdiction=jurisdiction,
         query=query,
     )[0]
+
+
+# --- many rows at once (query counts, query plans) ---------------------------------------
+
+
+def _copy_fields(obj, **changes) -> dict:
+    fields = {
+        f.attname: getattr(obj, f.attname)
+        for f in obj._meta.concrete_fields
+        if not f.primary_key and f.attname != "search_vector"
+    }
+    fields.update(changes)
+    return fields
+
+
+def copies_of_listed(product: DataProduct, count: int, *, titles=None) -> list[DataProduct]:
+    """``count`` more listed products like ``product`` (its listed version and active offers
+    copied), written in a few bulk inserts: rows to measure lists with, not a service path.
+
+    ``titles`` (a function of the copy's number) names them; PostgreSQL's search vector is
+    filled the way `product_refresh_search_vector` fills it."""
+    from django.db import connection
+
+    from catalogue.models import ProductVersion
+
+    version = product.listed_version
+    offers = list(product.offers.filter(is_active=True).prefetch_related("purposes"))
+    title_of = titles or (lambda i: f"{product.title} {i}")
+    copies = DataProduct.objects.bulk_create(
+        [
+            DataProduct(
+                **_copy_fields(
+                    product,
+                    slug=f"{product.slug}-{i}",
+                    title=title_of(i),
+                    status=DataProduct.Status.DRAFT,
+                    listed_version_id=None,
+                )
+            )
+            for i in range(count)
+        ],
+        batch_size=1000,
+    )
+    versions = ProductVersion.objects.bulk_create(
+        [ProductVersion(**_copy_fields(version, product_id=p.pk)) for p in copies],
+        batch_size=1000,
+    )
+    for p, v in zip(copies, versions, strict=True):
+        p.listed_version_id, p.status = v.pk, DataProduct.Status.LISTED
+    DataProduct.objects.bulk_update(copies, ["listed_version", "status"], batch_size=1000)
+    new_offers = Offer.objects.bulk_create(
+        [Offer(**_copy_fields(o, product_id=p.pk)) for p in copies for o in offers],
+        batch_size=1000,
+    )
+    purposes = {o.pk: list(o.purposes.all()) for o in offers}
+    through = Offer.purposes.through
+    through.objects.bulk_create(
+        [
+            through(offer_id=new.pk, purpose_id=purpose.pk)
+            for new, old in zip(new_offers, [o for _p in copies for o in offers], strict=True)
+            for purpose in purposes[old.pk]
+        ],
+        batch_size=1000,
+    )
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import SearchVector
+        from django.db.models import Value
+        from django.db.models.functions import Coalesce
+
+        DataProduct.objects.filter(pk__in=[p.pk for p in copies]).update(
+            search_vector=SearchVector(Coalesce("title", Value("")), weight="A", config="simple")
+            + SearchVector(Coalesce("summary", Value("")), weight="B", config="simple")
+            + SearchVector(Value(product.provider.legal_name), weight="C", config="simple")
+        )
+    return copies
+
+
+def copies_of_licence(licence, products, *, buyer=None) -> list:
+    """A licence like ``licence`` for each of ``products`` (their listed version and first
+    active offer), held by ``buyer`` (the licence's buyer unless given), in bulk inserts."""
+    from licensing.models import Licence
+
+    offers = {o.product_id: o for o in Offer.objects.filter(product__in=products, is_active=True)}
+    return Licence.objects.bulk_create(
+        [
+            Licence(
+                **_copy_fields(
+                    licence,
+                    request_id=None,
+                    buyer_id=(buyer or licence.buyer).pk,
+                    product_id=p.pk,
+                    version_id=p.listed_version_id,
+                    offer_id=offers[p.pk].pk,
+                )
+            )
+            for p in products
+        ],
+        batch_size=1000,
+    )

@@ -8,7 +8,7 @@ from accounts import selectors
 
 def active_organization(request):
     def _memberships():
-        return list(selectors.memberships_of(getattr(request, "user", None) or _Anon()))
+        return selectors.memberships_of_request(request)
 
     return {
         "active_org": SimpleLazyObject(lambda: selectors.active_organization(request))
@@ -17,7 +17,3 @@ def active_organization(request):
         "my_memberships": SimpleLazyObject(_memberships),
         "brand_name": settings.SITE_NAME,
     }
-
-
-class _Anon:
-    is_authenticated = False

@@ -6,6 +6,7 @@ domain errors the project's exception handler turns into the error shape.
 """
 
 from django.conf import settings
+from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404
@@ -49,6 +50,8 @@ from marketplace.catalogue.serializers import (
     VersionWriteSerializer,
     facets_data,
 )
+from marketplace.db_router import reads_from_replica
+from marketplace.pagination import CountedPaginator
 
 TAG = "catalogue"
 ERRORS = {
@@ -119,11 +122,17 @@ class CataloguePagination(PageNumberPagination):
     facets: dict | None = None
     total: int | None = None
 
+    def django_paginator_class(self, object_list, per_page):
+        # The search's total, counted with its facets: no second count of the same rows.
+        if self.total is None:
+            return Paginator(object_list, per_page)
+        return CountedPaginator(object_list, per_page, count=self.total)
+
     def get_paginated_response(self, data):
         return Response(
             {
                 "count": self.page.paginator.count,
-                "total": self.total if self.total is not None else self.page.paginator.count,
+                "total": self.page.paginator.count,
                 "next": self.get_next_link(),
                 "previous": self.get_previous_link(),
                 "facets": self.facets or {},
@@ -181,12 +190,13 @@ class ProductViewSet(viewsets.GenericViewSet):
         "and the total. Open to anonymous callers.",
         responses={200: ProductListSerializer(many=True), 400: ERRORS[400]},
     )
+    @reads_from_replica
     def list(self, request):
         queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(queryset)
         result = self.search_result
         self.paginator.facets = facets_data(result.facets) if result else {}
         self.paginator.total = result.total if result else None
+        page = self.paginate_queryset(queryset)
         serializer = ProductListSerializer(page, many=True, context=self.get_serializer_context())
         return self.get_paginated_response(serializer.data)
 
@@ -572,6 +582,7 @@ def _dcat_links(request) -> dcat.CatalogueLinks:
 
 
 @require_safe
+@reads_from_replica
 def catalogue_dcat(request):
     """The listed products as a DCAT-AP 3 catalogue (JSON-LD; `?format=ttl` for Turtle)."""
     fmt = request.GET.get("format", "jsonld").lower()

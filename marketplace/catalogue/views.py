@@ -3,7 +3,6 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -26,6 +25,8 @@ from marketplace.catalogue.forms import (
     UploadForm,
     VersionForm,
 )
+from marketplace.db_router import reads_from_replica
+from marketplace.pagination import CountedPaginator
 
 PAGE_SIZE = 12
 
@@ -37,10 +38,11 @@ def _apply_error(form, exc: DomainError) -> None:
 # --- buyers' catalogue --------------------------------------------------------------------
 
 
+@reads_from_replica
 def catalogue_list(request):
     query = selectors.CatalogueQuery.from_querydict(request.GET)
     result = selectors.catalogue_search(query)
-    paginator = Paginator(result.products.with_card_data(), PAGE_SIZE)
+    paginator = CountedPaginator(result.products.with_card_data(), PAGE_SIZE, count=result.total)
     page = paginator.get_page(request.GET.get("page"))
     return render(
         request,

@@ -96,7 +96,7 @@ class LicenceRequestViewSet(
         wanted = self.request.query_params.get("status")
         if wanted:
             qs = qs.filter(status=wanted)
-        return qs.prefetch_related("evidence").order_by("-created_at")
+        return qs.select_related("licence").prefetch_related("evidence").order_by("-created_at")
 
     @extend_schema(
         summary="Request a licence for an offer",
@@ -199,15 +199,30 @@ class LicenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             from licensing.models import Licence
 
             return Licence.objects.none()
-        return selectors.licences_visible_to(
-            self.request.user, active_organization(self.request)
-        ).order_by("-granted_at")
+        # Once per request: list, retrieve and the actions all read the same selector.
+        if self._visible is None:
+            self._visible = selectors.licences_visible_to(
+                self.request.user, active_organization(self.request)
+            ).order_by("-granted_at", "-pk")
+        return self._visible
 
-    def get_serializer_context(self):
-        context = super().get_serializer_context()
-        if not getattr(self, "swagger_fake_view", False) and self.action in ("list", "retrieve"):
-            context["quota_used"] = selectors.quotas_used(self.get_queryset()[:500])
-        return context
+    _visible = None
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        rows = list(page) if page is not None else list(self.get_queryset())
+        serializer = self._serialized(rows, many=True)
+        if page is not None:
+            return self.get_paginated_response(serializer.data)
+        return Response(serializer.data)
+
+    def retrieve(self, request, *args, **kwargs):
+        return Response(self._serialized([self.get_object()], many=False).data)
+
+    def _serialized(self, licences: list, *, many: bool):
+        # This month's use of the licences shown, in one query (not of every licence).
+        context = {**self.get_serializer_context(), "quota_used": selectors.quotas_used(licences)}
+        return LicenceSerializer(licences if many else licences[0], many=many, context=context)
 
     @extend_schema(
         summary="The licence's usage policy (W3C ODRL 2.2, JSON-LD)",

@@ -9,6 +9,7 @@ from collections import OrderedDict
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import formats, timezone
@@ -17,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.selectors import active_organization
 from catalogue.models import DataProduct
-from catalogue.selectors import offer_terms, products_visible_to
+from catalogue.selectors import offer_terms, products_visible_to, purpose_labels
 from compliance.rules.models import Decision, Mechanism, Obligation
 from kernel.exceptions import DomainError, Unavailable
 from licensing import selectors, services
@@ -298,21 +299,39 @@ def request_detail(request, pk):
 # --- buyer: my licences -----------------------------------------------------------------
 
 
+# Licences per page of the buyer's and the provider's lists.
+LICENCES_PER_PAGE = 50
+
+
+def _licence_page(request, licences):
+    """One page of licences, with what each row shows computed for the page in a fixed
+    number of queries: this month's use, live or not, and the purposes' names."""
+    page = Paginator(licences, LICENCES_PER_PAGE).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    used = selectors.quotas_used(rows) if rows else {}
+    for licence in rows:
+        licence.used_this_month = used.get(licence.pk, 0)
+        licence.live = licence.is_live()
+    page.object_list = rows
+    return page, purpose_labels(licence.purposes for licence in rows)
+
+
 @login_required
 def my_licences(request):
     org = active_organization(request)
-    licences = list(selectors.licences_held_by(org).order_by("-granted_at"))
-    used = selectors.quotas_used(licences) if licences else {}
-    for licence in licences:
-        licence.used_this_month = used.get(licence.pk, 0)
+    page, purpose_names = _licence_page(
+        request, selectors.licences_held_by(org).order_by("-granted_at", "-pk")
+    )
+    for licence in page.object_list:
         licence.policy_url = policy_path(licence)
-        licence.live = licence.is_live()
     return render(
         request,
         "licensing/my_licences.html",
         {
             "org": org,
-            "licences": licences,
+            "page": page,
+            "licences": page.object_list,
+            "purpose_names": purpose_names,
             "requests": selectors.requests_of_buyer(org).order_by("-created_at")[:100],
         },
     )
@@ -377,12 +396,11 @@ def provider_requests(request):
 @login_required
 def provider_licences(request):
     org = _provider_org(request)
-    licences = list(selectors.licences_granted_by(org).order_by("product__title", "-granted_at"))
-    used = selectors.quotas_used(licences) if licences else {}
+    page, purpose_names = _licence_page(
+        request, selectors.licences_granted_by(org).order_by("product__title", "-granted_at", "-pk")
+    )
     by_product: OrderedDict[int, dict] = OrderedDict()
-    for licence in licences:
-        licence.used_this_month = used.get(licence.pk, 0)
-        licence.live = licence.is_live()
+    for licence in page.object_list:
         licence.renewable = (
             services.LICENCE.permits(licence, "renew") and licence.ends_at is not None
         )
@@ -390,12 +408,19 @@ def provider_licences(request):
             licence.product_id, {"product": licence.product, "licences": []}
         )
         entry["licences"].append(licence)
-    for entry in by_product.values():
-        entry["chart"] = usage_chart(selectors.usage_by_licensee_month(entry["product"]))
+    charts = selectors.usage_by_licensee_month_of(entry["product"] for entry in by_product.values())
+    for product_id, entry in by_product.items():
+        entry["chart"] = usage_chart(charts.get(product_id, {}))
     return render(
         request,
         "licensing/provider_licences.html",
-        {"org": org, "products": list(by_product.values()), "revoke_form": RevokeForm()},
+        {
+            "org": org,
+            "page": page,
+            "products": list(by_product.values()),
+            "purpose_names": purpose_names,
+            "revoke_form": RevokeForm(),
+        },
     )
 
 

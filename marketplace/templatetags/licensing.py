@@ -3,7 +3,8 @@
 from django import template
 
 from accounts.selectors import active_organization
-from catalogue.models import Offer, Purpose
+from catalogue.models import Offer
+from catalogue.selectors import purpose_labels
 from licensing.models import Licence
 from marketplace.licensing.forms import TryQueryForm
 
@@ -35,9 +36,11 @@ def licence_badge(status: str) -> str:
 
 
 @register.filter
-def purpose_names(codes) -> str:
+def purpose_names(codes, labels=None) -> str:
+    """The purposes' names, joined. A list page passes the names of all its rows' purposes
+    (`catalogue.selectors.purpose_labels`, one query) so that no row queries on its own."""
     codes = list(codes or [])
-    names = dict(Purpose.objects.filter(code__in=codes).values_list("code", "name"))
+    names = labels if labels is not None else purpose_labels([codes])
     return ", ".join(names.get(code, code) for code in codes)
 
 
