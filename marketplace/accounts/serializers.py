@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from accounts.models import ApiToken, Membership, Organization
+from marketplace.api.serializers import StrictSerializer
 
 
 class OrganizationSerializer(serializers.ModelSerializer):
@@ -28,7 +29,7 @@ class MembershipSerializer(serializers.ModelSerializer):
         fields = ["organization", "role"]
 
 
-class MeSerializer(serializers.Serializer):
+class MeSerializer(StrictSerializer):
     email = serializers.EmailField()
     full_name = serializers.CharField()
     active_organization = OrganizationSerializer(allow_null=True)
@@ -56,7 +57,7 @@ class ApiTokenSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ApiTokenCreateSerializer(serializers.Serializer):
+class ApiTokenCreateSerializer(StrictSerializer):
     name = serializers.CharField(max_length=100)
     expires_at = serializers.DateTimeField(required=False)
     processing_jurisdiction = serializers.CharField(max_length=2, required=False, default="")

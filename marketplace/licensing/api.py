@@ -5,6 +5,7 @@ import io
 
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
@@ -20,6 +21,7 @@ from catalogue.models import DataProduct, Offer
 from catalogue.selectors import offer_terms, products_visible_to
 from kernel.tabular.schema import neutralise_formula
 from licensing import selectors, services
+from licensing.exceptions import JurisdictionMismatch
 from licensing.models import LicenceRequest
 from licensing.query import QueryError, parse_query
 from marketplace.api.serializers import ReasonSerializer
@@ -49,7 +51,9 @@ JURISDICTION_HEADER = OpenApiParameter(
     str,
     OpenApiParameter.HEADER,
     required=False,
-    description="Where the results are processed (ISO alpha-2). Defaults to the token's.",
+    description="Where the results are processed (ISO alpha-2). Defaults to the token's; "
+    "a token bound to a jurisdiction refuses a header naming another (403 "
+    "`jurisdiction_mismatch`).",
 )
 
 
@@ -141,10 +145,11 @@ class LicenceRequestViewSet(
     )
     @action(detail=True, methods=["post"])
     def decision(self, request, pk=None):
+        target = self.get_object()  # 404 before the body is read
         data = ProviderDecisionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         done = services.licence_request_decide(
-            request=self.get_object(), user=request.user, **data.validated_data
+            request=target, user=request.user, **data.validated_data
         )
         done.refresh_from_db()
         return Response(LicenceRequestSerializer(done).data)
@@ -155,10 +160,11 @@ class LicenceRequestViewSet(
     )
     @action(detail=True, methods=["post"], url_path="transfer-review")
     def transfer_review(self, request, pk=None):
+        target = self.get_object()  # 404 before the body is read
         data = TransferReviewSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         done = services.licence_request_review(
-            request=self.get_object(), reviewer=request.user, **data.validated_data
+            request=target, reviewer=request.user, **data.validated_data
         )
         done.refresh_from_db()
         return Response(LicenceRequestSerializer(done).data)
@@ -169,10 +175,10 @@ class LicenceRequestViewSet(
     )
     @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
     def evidence(self, request, pk=None):
+        target = self.get_object()  # 404 before the body is read
         data = EvidenceUploadSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        target = self.get_object()
         services.licence_request_add_evidence(
             request=target,
             user=request.user,
@@ -227,10 +233,11 @@ class LicenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     )
     @action(detail=True, methods=["post"])
     def revoke(self, request, pk=None):
+        target = self.get_object()  # 404 before the body is read
         data = ReasonSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         done = services.licence_revoke(
-            licence=self.get_object(), actor=request.user, reason=data.validated_data["reason"]
+            licence=target, actor=request.user, reason=data.validated_data["reason"]
         )
         return Response(LicenceSerializer(done).data)
 
@@ -242,10 +249,11 @@ class LicenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     )
     @action(detail=True, methods=["post"])
     def suspend(self, request, pk=None):
+        target = self.get_object()  # 404 before the body is read
         data = ReasonSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         done = services.licence_suspend(
-            licence=self.get_object(), actor=request.user, reason=data.validated_data["reason"]
+            licence=target, actor=request.user, reason=data.validated_data["reason"]
         )
         return Response(LicenceSerializer(done).data)
 
@@ -255,10 +263,11 @@ class LicenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     )
     @action(detail=True, methods=["post"])
     def reinstate(self, request, pk=None):
+        target = self.get_object()  # 404 before the body is read
         data = ReasonSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         done = services.licence_reinstate(
-            licence=self.get_object(), actor=request.user, reason=data.validated_data["reason"]
+            licence=target, actor=request.user, reason=data.validated_data["reason"]
         )
         return Response(LicenceSerializer(done).data)
 
@@ -300,14 +309,28 @@ class AccessView(APIView):
     def _product(self, request, slug) -> DataProduct:
         return get_object_or_404(DataProduct.objects.select_related("listed_version"), slug=slug)
 
+    @staticmethod
+    def _jurisdiction(request, token: ApiToken | None) -> str:
+        """Where the results are processed: a token bound to a jurisdiction is that
+        jurisdiction (a header naming another is refused); otherwise the header's."""
+        header = request.headers.get("X-Processing-Jurisdiction", "").strip().upper()
+        bound = (token.processing_jurisdiction or "").upper() if token else ""
+        if bound and header and header != bound:
+            raise JurisdictionMismatch(
+                _(
+                    "This token is bound to processing in %(bound)s; the request names "
+                    "%(header)s in X-Processing-Jurisdiction. Use a token issued for %(header)s."
+                )
+                % {"bound": bound, "header": header}
+            )
+        return bound or header
+
     def _authorised(self, request, slug):
         org = active_organization(request)
         product = self._product(request, slug)
         token = request.auth if isinstance(request.auth, ApiToken) else None
         purpose = request.headers.get("X-Purpose", "").strip()
-        jurisdiction = request.headers.get("X-Processing-Jurisdiction", "").strip() or (
-            token.processing_jurisdiction if token else ""
-        )
+        jurisdiction = self._jurisdiction(request, token)
         licence = services.access_authorise(
             user=request.user,
             organization=org,

@@ -8,9 +8,18 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts.services import api_token_create
+from compliance.models import StageReview
+from compliance.services import cases
 from marketplace.api.parsers import json_depth
 from tests.conftest import bearer
-from tests.factories import OrganizationFactory, draft_product, listed_product, member_of, reviewer
+from tests.factories import (
+    OrganizationFactory,
+    add_offer,
+    draft_product,
+    listed_product,
+    member_of,
+    reviewer,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -29,6 +38,10 @@ def _endpoints():
     org, user, provider = _provider()
     product = draft_product(org, user)
     listed = listed_product(org, user)
+    in_review = draft_product(org, user)
+    add_offer(in_review, user, territories=["MY"])
+    case = cases.review_submit(version=in_review.versions.get(), actor=user)
+    stage_pk = StageReview.objects.filter(case=case).order_by("pk").first().pk
     staff = APIClient()
     staff.force_authenticate(reviewer("legal_reviewer"))
     buyer_org = OrganizationFactory(jurisdiction="CN", is_provider=False)
@@ -40,7 +53,12 @@ def _endpoints():
         ("catalogue: versions", "patch", f"/api/v1/products/{product.slug}/versions/1/", provider),
         ("catalogue: offers", "post", f"/api/v1/products/{product.slug}/offers/", provider),
         ("rules: transfer assessments", "post", "/api/v1/transfer-assessments/", buyer),
-        ("compliance: review decisions", "post", "/api/v1/review/stages/1/decision/", staff),
+        (
+            "compliance: review decisions",
+            "post",
+            f"/api/v1/review/stages/{stage_pk}/decision/",
+            staff,
+        ),
         ("licensing: licence requests", "post", "/api/v1/licence-requests/", buyer),
         ("access: queries", "post", f"/api/v1/products/{listed.slug}/query", provider),
     ]
