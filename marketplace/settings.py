@@ -321,7 +321,18 @@ SPECTACULAR_SETTINGS = {
         "ProductStatusEnum": "catalogue.models.DataProduct.Status",
         "StageStatusEnum": "compliance.models.StageReview.Status",
         "CaseStatusEnum": "compliance.models.ReviewCase.Status",
+        # One enum per model: a licence request's statuses are not a licence's.
+        "LicenceRequestStatusEnum": "licensing.models.LicenceRequest.Status",
+        "LicenceStatusEnum": "licensing.models.Licence.Status",
+        "OrganizationRecipientTypeEnum": "accounts.models.Organization.RecipientType",
+        "TransferRecipientTypeEnum": "compliance.rules.engine.RECIPIENT_TYPES",
     },
+    # Status codes every operation can answer, unknown fields refused, unique operation
+    # ids: marketplace/api/schema.py.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "marketplace.api.schema.document_every_answer",
+    ],
 }
 
 # --- Celery -------------------------------------------------------------------------------

@@ -1,5 +1,7 @@
 from rest_framework import serializers
 
+from accounts.jurisdictions import JURISDICTION_CHOICES
+
 from accounts.models import ApiToken, Membership, Organization
 from marketplace.api.serializers import StrictSerializer
 
@@ -39,6 +41,14 @@ class MeSerializer(StrictSerializer):
 class ApiTokenSerializer(serializers.ModelSerializer):
     organization = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     state = serializers.CharField(read_only=True)
+    # "" for a token bound to no jurisdiction: the schema says so (JurisdictionEnum or "").
+    processing_jurisdiction = serializers.ChoiceField(
+        choices=JURISDICTION_CHOICES,
+        allow_blank=True,
+        read_only=True,
+        help_text="Where the data used with this token is processed; empty when the token is "
+        "bound to none (the X-Processing-Jurisdiction header then says).",
+    )
 
     class Meta:
         model = ApiToken

@@ -16,9 +16,7 @@ def _one_positive_integer(request, name: str, *, maximum: int | None = None) -> 
         raise ValidationError({name: [_("A whole number of at least 1 is required.")]})
     value = int(raw)
     if maximum is not None and value > maximum:
-        raise ValidationError(
-            {name: [_("At most %(maximum)d is allowed.") % {"maximum": maximum}]}
-        )
+        raise ValidationError({name: [_("At most %(maximum)d is allowed.") % {"maximum": maximum}]})
     return value
 
 

@@ -216,8 +216,18 @@ class LicenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return context
 
     @extend_schema(
-        summary="The licence's usage policy (W3C ODRL 2.2, JSON-LD)",
+        summary="The licence's usage policy (W3C ODRL 2.2, JSON-LD), at its own address",
         responses={(200, "application/ld+json"): OpenApiTypes.OBJECT},
+        operation_id="licences_policy_jsonld_retrieve",
+    )
+    def policy_document(self, request, pk=None):
+        # `licences/{id}/policy.jsonld` (no slash): its own operation id in the schema.
+        return self.policy(request, pk)
+
+    @extend_schema(
+        summary="The licence's usage policy (W3C ODRL 2.2, JSON-LD), with a trailing slash",
+        responses={(200, "application/ld+json"): OpenApiTypes.OBJECT},
+        operation_id="licences_policy_jsonld_slash_retrieve",
     )
     @action(detail=True, methods=["get"], url_path="policy.jsonld", url_name="policy-slash")
     def policy(self, request, pk=None):
