@@ -1,7 +1,6 @@
 from rest_framework import serializers
 
 from accounts.jurisdictions import JURISDICTION_CHOICES
-
 from accounts.models import ApiToken, Membership, Organization
 from marketplace.api.serializers import StrictSerializer
 
