@@ -24,7 +24,7 @@ TLS = {
 def _production_env(**extra) -> dict:
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": os.environ.get("HOME", "/tmp"),
+        "HOME": os.environ.get("HOME", str(ROOT)),
         "DJANGO_SETTINGS_MODULE": "marketplace.settings",
         "DEBUG": "0",
         "SECRET_KEY": secrets.token_urlsafe(50),
