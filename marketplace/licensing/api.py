@@ -19,6 +19,7 @@ from accounts.models import ApiToken
 from accounts.selectors import active_organization
 from catalogue.models import DataProduct, Offer
 from catalogue.selectors import offer_terms, products_visible_to
+from kernel.exceptions import PermissionDenied
 from kernel.tabular.schema import neutralise_formula
 from licensing import selectors, services
 from licensing.exceptions import JurisdictionMismatch
@@ -108,10 +109,13 @@ class LicenceRequestViewSet(
         responses={201: LicenceRequestSerializer},
     )
     def create(self, request):
+        org = active_organization(request)
+        if org is None:
+            # Exchange staff act for no organisation: refused, not "invalid input".
+            raise PermissionDenied(_("Act for a buyer organisation to request a licence."))
         data = LicenceRequestCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        org = active_organization(request)
         offer = (
             Offer.objects.filter(pk=v["offer"], product__in=products_visible_to(request.user, org))
             .select_related("product")
