@@ -6,6 +6,9 @@ from marketplace.api.serializers import StrictSerializer
 
 
 class OrganizationSerializer(serializers.ModelSerializer):
+    # Often empty: a plain string in the schema, not a `uri` that "" would violate.
+    website = serializers.CharField(read_only=True, help_text="https://… address, or empty.")
+
     class Meta:
         model = Organization
         fields = [

@@ -4,7 +4,7 @@ postprocessing hook, so that no view repeats it).
 - Every operation documents every status code it can answer, each in the error shape:
   401 (a missing, bad, expired or revoked token: any operation), 403, 429 (throttles,
   quotas), 503 (a dependency down); 400 where there is input (a body or query parameters);
-  404 where the path names an object; 409 and 415 where a body is sent.
+  404 where the path names an object or a page is asked for; 409 and 415 where a body is sent.
 - Request bodies refuse properties they do not declare (`additionalProperties: false`),
   as StrictSerializer does.
 """
@@ -52,7 +52,8 @@ def _codes(method: str, path: str, operation: dict) -> list[str]:
     has_query = any(p.get("in") == "query" for p in operation.get("parameters", []))
     if has_body or has_query or method not in SAFE:
         codes.append("400")
-    if "{" in path:
+    has_page = any(p.get("name") == "page" for p in operation.get("parameters", []))
+    if "{" in path or has_page:  # an object named in the path, or a page past the last
         codes.append("404")
     if method not in SAFE:
         codes.append("409")

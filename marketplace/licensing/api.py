@@ -199,6 +199,9 @@ class LicenceRequestViewSet(
 
 @extend_schema(tags=[TAG])
 class LicenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    # Digits only, as the policy's own address (`<int:pk>/policy.jsonld`): any other id is
+    # a 404, not a redirect to the router's slash form.
+    lookup_value_regex = r"[0-9]+"
     """Licences the acting organisation holds (buyer) or granted (provider)."""
 
     permission_classes = [permissions.IsAuthenticated]
