@@ -63,6 +63,9 @@ STAFF_GROUP_PERMISSIONS: dict[str, list[str]] = {
         "accounts.view_restrictedpartyrevision",
         "accounts.view_user",
         "accounts.change_user",
+        # The lock-out record (django-axes): who is locked out, and deleting a row unlocks.
+        "axes.view_accessattempt",
+        "axes.delete_accessattempt",
         "accounts.view_apitoken",
         "accounts.change_membership",
         "compliance.assign_review",

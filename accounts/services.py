@@ -472,6 +472,24 @@ def api_token_revoke(*, token: ApiToken, revoked_by: User) -> ApiToken:
     return token
 
 
+def user_login_unlock(*, user: User, actor: User) -> int:
+    """Lifts the lock-out of ``user``'s log-in (django-axes) before its cool-off ends: the
+    failed attempts recorded against the account are cleared. Returns how many there were."""
+    from axes.utils import reset as axes_reset
+
+    if not (actor.is_superuser or actor.has_perm("accounts.change_user")):
+        raise PermissionDenied(_("Only exchange administrators can unlock an account."))
+    with transaction.atomic():
+        cleared = axes_reset(username=user.email.lower())
+        audit_record(
+            action="accounts.user.login_unlocked",
+            actor=actor,
+            obj=user,
+            after={"failed_attempts_cleared": cleared},
+        )
+    return cleared
+
+
 def api_token_touch(*, token: ApiToken) -> None:
     """Records use at most once a minute, so authentication stays a single read."""
     now = timezone.now()

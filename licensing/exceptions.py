@@ -15,6 +15,13 @@ class AccessRefused(PermissionDenied):
     code = "access_refused"
 
 
+class JurisdictionMismatch(PermissionDenied):
+    """A token bound to a processing jurisdiction used with a header naming another one:
+    the token's jurisdiction is where its holder processes, and a header cannot move it."""
+
+    code = "jurisdiction_mismatch"
+
+
 class LicenceSuspended(PermissionDenied):
     """The buyer's licence is suspended by the exchange: access is paused, not ended."""
 

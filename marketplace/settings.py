@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp import constants as csp_constants
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Exchange, Queue
 
@@ -42,6 +43,9 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "guardian",
+    "csp",
+    "axes",
+    "drf_spectacular_sidecar",
     # The layers, bottom to top (docs/architecture.md): the kernel's audit ledger, then
     # accounts → catalogue → compliance (review workflow, transfer rules) → licensing, and
     # last the faces and the project itself (`marketplace`: pages, API, admin, commands).
@@ -66,7 +70,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",
+    # Last, as django-axes asks: it turns a locked-out log-in into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "marketplace.urls"
@@ -85,6 +92,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "marketplace.accounts.context_processors.active_organization",
+                "csp.context_processors.nonce",
             ],
         },
     },
@@ -124,11 +132,18 @@ DATABASE_ROUTERS = ["marketplace.db_router.CatalogueReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (rate limits live here) --------------------------------------------------------
-CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+# Rate-limit counters (log-in, sign-up, API throttles) must be shared by every worker, or N
+# workers multiply each limit by N: CACHE_URL names the cache; without it, REDIS_URL (a
+# Redis the deployment already runs) is used; only with neither does each process count on
+# its own (development, tests).
+_CACHE_URL = env.str("CACHE_URL", default="") or env.str("REDIS_URL", default="")
+CACHES = {"default": env.cache_url_config(_CACHE_URL or "locmemcache://")}
 
 # --- Auth -------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out account before the password is even checked.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -224,13 +239,64 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
-SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_TLS_PROXY", default=False) else None
 )
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# --- Security hardening: TLS, CSP, lock-out, bounded JSON (README, "Security") ------------
+# TLS: a deployment behind HTTPS sets these (`manage.py check --deploy --fail-level WARNING`
+# passes with them; tests/marketplace/test_security_settings.py runs it).
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+# The health probes answer over plain HTTP inside the cluster.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+
+# Content-Security-Policy (django-csp 4): only the exchange's own scripts, and an inline
+# <script> or <style> only with the nonce of its response ({{ CSP_NONCE }}). Style
+# *attributes* stay allowed (style-src-attr): they cannot run code, and the templates and the
+# admin use them for layout. Swagger UI is served from the exchange (the sidecar package).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", csp_constants.NONCE],
+        "style-src": ["'self'", csp_constants.NONCE],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
+# Account lock-out (django-axes), on top of the per-IP and per-username throttles: after
+# LOGIN_LOCKOUT_FAILURES failed log-ins an account is locked for LOGIN_LOCKOUT_HOURS (or
+# until an exchange administrator unlocks it: admin → Users → "Unlock log-in"); so is an
+# address that failed as often, whichever accounts it tried.
+AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+AXES_FAILURE_LIMIT = env.int("LOGIN_LOCKOUT_FAILURES", default=10)
+AXES_COOLOFF_TIME = timedelta(hours=env.float("LOGIN_LOCKOUT_HOURS", default=1.0))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# The log-in forms (the site's and the admin's) post the e-mail address as "username".
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "marketplace.accounts.lockout.lockout_username"
+AXES_LOCKOUT_CALLABLE = "marketplace.accounts.lockout.locked_out"
+AXES_RESET_ON_SUCCESS = True
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_ENABLE_ADMIN = True
+AXES_VERBOSE = False
+
+# Every JSON body of the API: at most this many bytes and this many nested levels.
+API_JSON_MAX_BYTES = env.int("API_JSON_MAX_BYTES", default=1024 * 1024)
+API_JSON_MAX_DEPTH = env.int("API_JSON_MAX_DEPTH", default=32)
 
 # --- REST framework -----------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -243,6 +309,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "marketplace.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PARSER_CLASSES": [
+        "marketplace.api.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "EXCEPTION_HANDLER": "marketplace.api.errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
@@ -262,6 +333,9 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "ENUM_NAME_OVERRIDES": {
@@ -269,7 +343,18 @@ SPECTACULAR_SETTINGS = {
         "ProductStatusEnum": "catalogue.models.DataProduct.Status",
         "StageStatusEnum": "compliance.models.StageReview.Status",
         "CaseStatusEnum": "compliance.models.ReviewCase.Status",
+        # One enum per model: a licence request's statuses are not a licence's.
+        "LicenceRequestStatusEnum": "licensing.models.LicenceRequest.Status",
+        "LicenceStatusEnum": "licensing.models.Licence.Status",
+        "OrganizationRecipientTypeEnum": "accounts.models.Organization.RecipientType",
+        "TransferRecipientTypeEnum": "compliance.rules.engine.RECIPIENT_TYPES",
     },
+    # Status codes every operation can answer, unknown fields refused, unique operation
+    # ids: marketplace/api/schema.py.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "marketplace.api.schema.document_every_answer",
+    ],
 }
 
 # --- Celery -------------------------------------------------------------------------------

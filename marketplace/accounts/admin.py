@@ -32,6 +32,29 @@ class UserAdmin(DjangoUserAdmin):
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
     filter_horizontal = ["groups"]
+    actions = ["unlock_login"]
+
+    @admin.action(description=_("Unlock log-in (clear failed attempts)"), permissions=["change"])
+    def unlock_login(self, request, queryset):
+        for user in queryset:
+            try:
+                cleared = services.user_login_unlock(user=user, actor=request.user)
+            except DomainError as exc:
+                self.message_user(request, exc.message, messages.ERROR)
+                return
+            if cleared:
+                self.message_user(
+                    request,
+                    _("Log-in unlocked for %(email)s (%(n)s failed attempts cleared).")
+                    % {"email": user.email, "n": cleared},
+                    messages.SUCCESS,
+                )
+            else:
+                self.message_user(
+                    request,
+                    _("No failed log-in attempts to clear for %(email)s.") % {"email": user.email},
+                    messages.INFO,
+                )
 
 
 class MembershipInline(admin.TabularInline):

@@ -1,9 +1,14 @@
 from rest_framework import serializers
 
+from accounts.jurisdictions import JURISDICTION_CHOICES
 from accounts.models import ApiToken, Membership, Organization
+from marketplace.api.serializers import StrictSerializer
 
 
 class OrganizationSerializer(serializers.ModelSerializer):
+    # Often empty: a plain string in the schema, not a `uri` that "" would violate.
+    website = serializers.CharField(read_only=True, help_text="https://… address, or empty.")
+
     class Meta:
         model = Organization
         fields = [
@@ -28,7 +33,7 @@ class MembershipSerializer(serializers.ModelSerializer):
         fields = ["organization", "role"]
 
 
-class MeSerializer(serializers.Serializer):
+class MeSerializer(StrictSerializer):
     email = serializers.EmailField()
     full_name = serializers.CharField()
     active_organization = OrganizationSerializer(allow_null=True)
@@ -38,6 +43,14 @@ class MeSerializer(serializers.Serializer):
 class ApiTokenSerializer(serializers.ModelSerializer):
     organization = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     state = serializers.CharField(read_only=True)
+    # "" for a token bound to no jurisdiction: the schema says so (JurisdictionEnum or "").
+    processing_jurisdiction = serializers.ChoiceField(
+        choices=JURISDICTION_CHOICES,
+        allow_blank=True,
+        read_only=True,
+        help_text="Where the data used with this token is processed; empty when the token is "
+        "bound to none (the X-Processing-Jurisdiction header then says).",
+    )
 
     class Meta:
         model = ApiToken
@@ -56,7 +69,7 @@ class ApiTokenSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ApiTokenCreateSerializer(serializers.Serializer):
+class ApiTokenCreateSerializer(StrictSerializer):
     name = serializers.CharField(max_length=100)
     expires_at = serializers.DateTimeField(required=False)
     processing_jurisdiction = serializers.CharField(max_length=2, required=False, default="")

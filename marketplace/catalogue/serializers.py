@@ -21,6 +21,7 @@ from catalogue.models import (
 )
 from catalogue.selectors import sample_preview, version_history
 from catalogue.services import VERSION, version_readiness_problems
+from marketplace.api.serializers import StrictSerializer
 from marketplace.catalogue.markdown import render_markdown
 
 JURISDICTION_HELP = "ISO 3166-1 alpha-2 code, one of: " + ", ".join(
@@ -125,7 +126,7 @@ class OfferSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class OfferWriteSerializer(serializers.Serializer):
+class OfferWriteSerializer(StrictSerializer):
     """Typed input for `offer_create` / `offer_update`; the service checks the rules."""
 
     name = serializers.CharField(max_length=120)
@@ -182,7 +183,7 @@ class OfferWriteSerializer(serializers.Serializer):
 # --- versions -----------------------------------------------------------------------------
 
 
-class SchemaFieldSerializer(serializers.Serializer):
+class SchemaFieldSerializer(StrictSerializer):
     name = serializers.CharField()
     type = serializers.CharField()
     description = serializers.CharField(required=False)
@@ -367,7 +368,7 @@ class VersionSummarySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class VersionWriteSerializer(serializers.Serializer):
+class VersionWriteSerializer(StrictSerializer):
     """Typed input for `version_update` (draft versions only; the service says when)."""
 
     description = serializers.CharField(
@@ -421,7 +422,7 @@ class VersionWriteSerializer(serializers.Serializer):
     change_note = serializers.CharField(required=False, allow_blank=True)
 
 
-class CsvUploadSerializer(serializers.Serializer):
+class CsvUploadSerializer(StrictSerializer):
     file = serializers.FileField(help_text="A UTF-8 CSV whose header equals the schema.")
 
 
@@ -523,7 +524,7 @@ class ProductDetailSerializer(ProductListSerializer):
         return VersionSerializer(latest, context=self.context).data if latest else None
 
 
-class ProductWriteSerializer(serializers.Serializer):
+class ProductWriteSerializer(StrictSerializer):
     """Typed input for `product_create` / `product_update`."""
 
     title = serializers.CharField(max_length=160)
@@ -545,7 +546,7 @@ class ProductWriteSerializer(serializers.Serializer):
 # --- search page --------------------------------------------------------------------------
 
 
-class FacetValueSerializer(serializers.Serializer):
+class FacetValueSerializer(StrictSerializer):
     value = serializers.CharField()
     label = serializers.CharField()
     count = serializers.IntegerField()

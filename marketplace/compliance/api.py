@@ -75,10 +75,11 @@ class StageViewSet(viewsets.ReadOnlyModelViewSet):
     )
     @action(detail=True, methods=["post"])
     def decision(self, request, pk=None):
+        target = self.get_object()  # 404 before the body is read
         serializer = DecisionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         stage = decisions.stage_decide(
-            stage=self.get_object(), actor=request.user, **serializer.validated_data
+            stage=target, actor=request.user, **serializer.validated_data
         )
         return Response(StageDetailSerializer(selectors.queue(stage.stage).get(pk=stage.pk)).data)
 

@@ -3,6 +3,7 @@ from rest_framework import serializers
 
 from compliance.models import Finding, ReviewCase, ReviewComment, StageReview
 from compliance.selectors import stage_progress
+from marketplace.api.serializers import StrictSerializer
 
 
 class FindingSerializer(serializers.ModelSerializer):
@@ -61,7 +62,7 @@ class StageDetailSerializer(StageSerializer):
         fields = [*StageSerializer.Meta.fields, "findings"]
 
 
-class DecisionSerializer(serializers.Serializer):
+class DecisionSerializer(StrictSerializer):
     decision = serializers.ChoiceField(choices=["approved", "changes_requested", "rejected"])
     comment = serializers.CharField(required=False, allow_blank=True, default="")
     override_note = serializers.CharField(required=False, allow_blank=True, default="")
@@ -75,7 +76,7 @@ class CommentSerializer(serializers.ModelSerializer):
         fields = ["stage", "body", "created_at"]
 
 
-class StageProgressSerializer(serializers.Serializer):
+class StageProgressSerializer(StrictSerializer):
     queued = serializers.BooleanField(
         help_text="The checks wait for the task queue (they start once it is back)."
     )

@@ -5,6 +5,7 @@ import io
 
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
@@ -18,8 +19,10 @@ from accounts.models import ApiToken
 from accounts.selectors import active_organization
 from catalogue.models import DataProduct, Offer
 from catalogue.selectors import offer_terms, products_visible_to
+from kernel.exceptions import PermissionDenied
 from kernel.tabular.schema import neutralise_formula
 from licensing import selectors, services
+from licensing.exceptions import JurisdictionMismatch
 from licensing.models import LicenceRequest
 from licensing.query import QueryError, parse_query
 from marketplace.api.serializers import ReasonSerializer
@@ -49,7 +52,9 @@ JURISDICTION_HEADER = OpenApiParameter(
     str,
     OpenApiParameter.HEADER,
     required=False,
-    description="Where the results are processed (ISO alpha-2). Defaults to the token's.",
+    description="Where the results are processed (ISO alpha-2). Defaults to the token's; "
+    "a token bound to a jurisdiction refuses a header naming another (403 "
+    "`jurisdiction_mismatch`).",
 )
 
 
@@ -104,10 +109,13 @@ class LicenceRequestViewSet(
         responses={201: LicenceRequestSerializer},
     )
     def create(self, request):
+        org = active_organization(request)
+        if org is None:
+            # Exchange staff act for no organisation: refused, not "invalid input".
+            raise PermissionDenied(_("Act for a buyer organisation to request a licence."))
         data = LicenceRequestCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        org = active_organization(request)
         offer = (
             Offer.objects.filter(pk=v["offer"], product__in=products_visible_to(request.user, org))
             .select_related("product")
@@ -141,10 +149,11 @@ class LicenceRequestViewSet(
     )
     @action(detail=True, methods=["post"])
     def decision(self, request, pk=None):
+        target = self.get_object()  # 404 before the body is read
         data = ProviderDecisionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         done = services.licence_request_decide(
-            request=self.get_object(), user=request.user, **data.validated_data
+            request=target, user=request.user, **data.validated_data
         )
         done.refresh_from_db()
         return Response(LicenceRequestSerializer(done).data)
@@ -155,10 +164,11 @@ class LicenceRequestViewSet(
     )
     @action(detail=True, methods=["post"], url_path="transfer-review")
     def transfer_review(self, request, pk=None):
+        target = self.get_object()  # 404 before the body is read
         data = TransferReviewSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         done = services.licence_request_review(
-            request=self.get_object(), reviewer=request.user, **data.validated_data
+            request=target, reviewer=request.user, **data.validated_data
         )
         done.refresh_from_db()
         return Response(LicenceRequestSerializer(done).data)
@@ -169,10 +179,10 @@ class LicenceRequestViewSet(
     )
     @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
     def evidence(self, request, pk=None):
+        target = self.get_object()  # 404 before the body is read
         data = EvidenceUploadSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        target = self.get_object()
         services.licence_request_add_evidence(
             request=target,
             user=request.user,
@@ -189,6 +199,9 @@ class LicenceRequestViewSet(
 
 @extend_schema(tags=[TAG])
 class LicenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    # Digits only, as the policy's own address (`<int:pk>/policy.jsonld`): any other id is
+    # a 404, not a redirect to the router's slash form.
+    lookup_value_regex = r"[0-9]+"
     """Licences the acting organisation holds (buyer) or granted (provider)."""
 
     permission_classes = [permissions.IsAuthenticated]
@@ -225,8 +238,18 @@ class LicenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return LicenceSerializer(licences if many else licences[0], many=many, context=context)
 
     @extend_schema(
-        summary="The licence's usage policy (W3C ODRL 2.2, JSON-LD)",
+        summary="The licence's usage policy (W3C ODRL 2.2, JSON-LD), at its own address",
         responses={(200, "application/ld+json"): OpenApiTypes.OBJECT},
+        operation_id="licences_policy_jsonld_retrieve",
+    )
+    def policy_document(self, request, pk=None):
+        # `licences/{id}/policy.jsonld` (no slash): its own operation id in the schema.
+        return self.policy(request, pk)
+
+    @extend_schema(
+        summary="The licence's usage policy (W3C ODRL 2.2, JSON-LD), with a trailing slash",
+        responses={(200, "application/ld+json"): OpenApiTypes.OBJECT},
+        operation_id="licences_policy_jsonld_slash_retrieve",
     )
     @action(detail=True, methods=["get"], url_path="policy.jsonld", url_name="policy-slash")
     def policy(self, request, pk=None):
@@ -242,10 +265,11 @@ class LicenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     )
     @action(detail=True, methods=["post"])
     def revoke(self, request, pk=None):
+        target = self.get_object()  # 404 before the body is read
         data = ReasonSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         done = services.licence_revoke(
-            licence=self.get_object(), actor=request.user, reason=data.validated_data["reason"]
+            licence=target, actor=request.user, reason=data.validated_data["reason"]
         )
         return Response(LicenceSerializer(done).data)
 
@@ -257,10 +281,11 @@ class LicenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     )
     @action(detail=True, methods=["post"])
     def suspend(self, request, pk=None):
+        target = self.get_object()  # 404 before the body is read
         data = ReasonSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         done = services.licence_suspend(
-            licence=self.get_object(), actor=request.user, reason=data.validated_data["reason"]
+            licence=target, actor=request.user, reason=data.validated_data["reason"]
         )
         return Response(LicenceSerializer(done).data)
 
@@ -270,10 +295,11 @@ class LicenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     )
     @action(detail=True, methods=["post"])
     def reinstate(self, request, pk=None):
+        target = self.get_object()  # 404 before the body is read
         data = ReasonSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         done = services.licence_reinstate(
-            licence=self.get_object(), actor=request.user, reason=data.validated_data["reason"]
+            licence=target, actor=request.user, reason=data.validated_data["reason"]
         )
         return Response(LicenceSerializer(done).data)
 
@@ -315,14 +341,28 @@ class AccessView(APIView):
     def _product(self, request, slug) -> DataProduct:
         return get_object_or_404(DataProduct.objects.select_related("listed_version"), slug=slug)
 
+    @staticmethod
+    def _jurisdiction(request, token: ApiToken | None) -> str:
+        """Where the results are processed: a token bound to a jurisdiction is that
+        jurisdiction (a header naming another is refused); otherwise the header's."""
+        header = request.headers.get("X-Processing-Jurisdiction", "").strip().upper()
+        bound = (token.processing_jurisdiction or "").upper() if token else ""
+        if bound and header and header != bound:
+            raise JurisdictionMismatch(
+                _(
+                    "This token is bound to processing in %(bound)s; the request names "
+                    "%(header)s in X-Processing-Jurisdiction. Use a token issued for %(header)s."
+                )
+                % {"bound": bound, "header": header}
+            )
+        return bound or header
+
     def _authorised(self, request, slug):
         org = active_organization(request)
         product = self._product(request, slug)
         token = request.auth if isinstance(request.auth, ApiToken) else None
         purpose = request.headers.get("X-Purpose", "").strip()
-        jurisdiction = request.headers.get("X-Processing-Jurisdiction", "").strip() or (
-            token.processing_jurisdiction if token else ""
-        )
+        jurisdiction = self._jurisdiction(request, token)
         licence = services.access_authorise(
             user=request.user,
             organization=org,

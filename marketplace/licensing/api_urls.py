@@ -13,7 +13,7 @@ urlpatterns = [
     # The policy's own address carries its format and no trailing slash.
     path(
         "licences/<int:pk>/policy.jsonld",
-        api.LicenceViewSet.as_view({"get": "policy"}),
+        api.LicenceViewSet.as_view({"get": "policy_document"}),
         name="licence-policy",
     ),
     path("products/<slug:slug>/query", api.QueryView.as_view(), name="product-query"),

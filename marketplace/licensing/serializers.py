@@ -2,9 +2,10 @@ from rest_framework import serializers
 
 from accounts.jurisdictions import JURISDICTION_CHOICES
 from licensing.models import Licence, LicenceRequest, RequestEvidence, UsageRecord
+from marketplace.api.serializers import StrictSerializer
 
 
-class AssessmentSerializer(serializers.Serializer):
+class AssessmentSerializer(StrictSerializer):
     id = serializers.IntegerField()
     decision = serializers.CharField()
     mechanisms_any_of = serializers.ListField(child=serializers.CharField())
@@ -60,7 +61,7 @@ class LicenceRequestSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class LicenceRequestCreateSerializer(serializers.Serializer):
+class LicenceRequestCreateSerializer(StrictSerializer):
     offer = serializers.IntegerField()
     purpose = serializers.CharField(max_length=300)
     processing_jurisdiction = serializers.ChoiceField(choices=JURISDICTION_CHOICES)
@@ -83,17 +84,17 @@ class LicenceRequestCreateSerializer(serializers.Serializer):
     )
 
 
-class ProviderDecisionSerializer(serializers.Serializer):
+class ProviderDecisionSerializer(StrictSerializer):
     approve = serializers.BooleanField()
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class TransferReviewSerializer(serializers.Serializer):
+class TransferReviewSerializer(StrictSerializer):
     allow = serializers.BooleanField()
     note = serializers.CharField()
 
 
-class EvidenceUploadSerializer(serializers.Serializer):
+class EvidenceUploadSerializer(StrictSerializer):
     mechanism = serializers.CharField()
     title = serializers.CharField(max_length=200)
     reference = serializers.CharField(required=False, allow_blank=True, default="")
@@ -166,7 +167,7 @@ class UsageSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class QueryRequestSerializer(serializers.Serializer):
+class QueryRequestSerializer(StrictSerializer):
     group_by = serializers.ListField(child=serializers.CharField(), required=False)
     aggregates = serializers.ListField(child=serializers.DictField(), required=False)
     filters = serializers.ListField(child=serializers.DictField(), required=False)
@@ -174,7 +175,7 @@ class QueryRequestSerializer(serializers.Serializer):
     limit = serializers.IntegerField(required=False)
 
 
-class QueryResultSerializer(serializers.Serializer):
+class QueryResultSerializer(StrictSerializer):
     columns = serializers.ListField(child=serializers.CharField())
     rows = serializers.ListField(child=serializers.ListField())
     groups_returned = serializers.IntegerField()

@@ -35,7 +35,12 @@ def test_admin_invites_a_new_person_who_sets_a_password(client, django_capture_o
         {"new_password1": "my-own-pass-phrase-5", "new_password2": "my-own-pass-phrase-5"},
     )
     assert response.status_code == 302
-    assert client.login(username="new.analyst@example.com", password="my-own-pass-phrase-5")
+    # Logging in through the log-in page (the lock-out backend needs the request).
+    response = client.post(
+        reverse("accounts:login"),
+        {"username": "new.analyst@example.com", "password": "my-own-pass-phrase-5"},
+    )
+    assert response.status_code == 302 and "_auth_user_id" in client.session
 
 
 def test_a_non_admin_cannot_invite(client):

@@ -14,6 +14,7 @@ from rest_framework import serializers
 from catalogue.models import ProductVersion
 from compliance.rules import engine
 from compliance.rules.models import TransferAssessment
+from marketplace.api.serializers import StrictSerializer
 
 # A product's declared data categories are the transfer's: one vocabulary, one schema enum
 # (the same words as engine.DATA_CATEGORIES, checked by the tests).
@@ -30,7 +31,7 @@ FORM_KEYS = frozenset({"csrfmiddlewaretoken"})
 UNKNOWN_NOTE = " Omit (or send null) when unknown: the rules that need it then ask for a review."
 
 
-class TransferFactsSerializer(serializers.Serializer):
+class TransferFactsSerializer(StrictSerializer):
     """The input facts of one transfer, plus an optional what-if date."""
 
     origin = serializers.RegexField(
@@ -176,12 +177,12 @@ class TransferFactsSerializer(serializers.Serializer):
         return facts
 
 
-class RuleSourceSerializer(serializers.Serializer):
+class RuleSourceSerializer(StrictSerializer):
     citation = serializers.CharField()
     url = serializers.URLField(allow_null=True, help_text="Null for the exchange's own policy.")
 
 
-class FiredRuleSerializer(serializers.Serializer):
+class FiredRuleSerializer(StrictSerializer):
     code = serializers.CharField(help_text="Rule code; engine.* codes are the engine's own.")
     rule_set = serializers.CharField(help_text="Jurisdiction of the rule set (ISO alpha-2).")
     version = serializers.CharField(allow_null=True, help_text="Rule set version.")
@@ -189,7 +190,7 @@ class FiredRuleSerializer(serializers.Serializer):
     explanation = serializers.CharField()
 
 
-class AssessedFactsSerializer(serializers.Serializer):
+class AssessedFactsSerializer(StrictSerializer):
     """The facts as the engine read them (normalised; null = unknown)."""
 
     origin = serializers.CharField()
