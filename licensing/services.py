@@ -35,6 +35,7 @@ from compliance.rules.services import transfer_assess
 from compliance.services.notifications import notify_organization, notify_provider
 from kernel.exceptions import (
     Conflict,
+    DomainError,
     InvalidInput,
     InvalidTransition,
     PermissionDenied,
@@ -45,7 +46,6 @@ from kernel.transitions import StateMachine, transition
 from licensing import odrl, selectors
 from licensing.exceptions import (
     AccessRefused,
-    LicenceSuspended,
     NoLiveLicence,
     PrivacyBudgetExhausted,
     ProductSuspended,
@@ -1076,20 +1076,12 @@ def access_authorise(
         .first()
     )
     if licence is None:
-        suspended = selectors.suspended_licence_of(organization, product)
-        if suspended is not None:
-            raise LicenceSuspended(
-                _(
-                    "Your licence #%(n)s is suspended since %(when)s by the exchange: "
-                    "%(reason)s. Access resumes if it is reinstated; contact the exchange "
-                    "or the provider."
-                )
-                % {
-                    "n": suspended.pk,
-                    "when": timezone.localtime(suspended.suspended_at).strftime("%Y-%m-%d %H:%M"),
-                    "reason": suspended.suspension_reason,
-                }
-            )
+        # A licence the buyer held and lost: say what happened (suspended, revoked,
+        # expired), when, by whom and what to do. Never having held one stays a 404.
+        stopped = selectors.stopped_licence_of(organization, product)
+        refusal = selectors.access_refusal(stopped) if stopped is not None else None
+        if refusal is not None:
+            raise refusal
     if licence is None or not user.has_perm(USE_PRODUCT, product):
         raise NoLiveLicence(_("Not found."))
     if not PRODUCT.permits(product, "serve"):
@@ -1131,6 +1123,12 @@ def access_authorise(
             % {"t": ", ".join(licence.territories)}
         )
     return licence
+
+
+def _refusal_of(licence: Licence) -> DomainError:
+    """A licence that stopped while its query was on the way: the refusal that says why."""
+    licence = Licence.objects.select_related("product__provider").get(pk=licence.pk)
+    return selectors.access_refusal(licence) or NoLiveLicence(_("Not found."))
 
 
 def _fingerprint(version: ProductVersion, kind: str, query: dict) -> str:
@@ -1197,7 +1195,7 @@ def _reserve(
         # checks of usage records and answers being written meanwhile unblocked.
         licence = Licence.objects.select_for_update(no_key=True).get(pk=licence.pk)
         if not licence.is_live():
-            raise NoLiveLicence(_("Not found."))
+            raise _refusal_of(licence)
         _quota_check(licence, timezone.now())
         version = ProductVersion.objects.select_for_update(no_key=True).get(pk=version.pk)
         if (
@@ -1389,7 +1387,7 @@ def access_query(
         with transaction.atomic():
             locked = Licence.objects.select_for_update(no_key=True).get(pk=licence.pk)
             if not locked.is_live():
-                raise NoLiveLicence(_("Not found."))
+                raise _refusal_of(locked)
             _quota_check(locked, timezone.now())
             record = metered(
                 licence=locked,

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.selectors import active_organization
+from accounts.selectors import active_organization, provider_by_slug
 from catalogue import selectors, services
 from catalogue.models import DataProduct, Offer, ProductVersion
 from catalogue.services import VERSION
@@ -95,6 +95,26 @@ def product_detail(request, slug):
             "showing_unlisted_version": version is not None
             and version.pk != product.listed_version_id,
         },
+    )
+
+
+def provider_detail(request, slug):
+    """A provider's public page: who they are, where, whether the exchange verified them,
+    and the products the reader may see."""
+    provider = provider_by_slug(slug)
+    if provider is None:
+        raise Http404
+    org = active_organization(request)
+    products = (
+        selectors.products_visible_to(request.user, org)
+        .filter(provider=provider, status=DataProduct.Status.LISTED)
+        .with_card_data()
+        .order_by("title", "pk")
+    )
+    return render(
+        request,
+        "catalogue/provider.html",
+        {"provider": provider, "products": products},
     )
 
 

@@ -1,7 +1,10 @@
+from decimal import Decimal, InvalidOperation
 from urllib.parse import urlencode
 
 from django import template
+from django.template.defaultfilters import floatformat
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
 from accounts.jurisdictions import jurisdiction_name
 from kernel.tabular.schema import neutralise_formula
@@ -64,3 +67,16 @@ def data_category_label(code: str) -> str:
     from catalogue.models import ProductVersion
 
     return str(dict(ProductVersion.DataCategory.choices).get(code, code))
+
+
+@register.simple_tag
+def price(amount, currency: str, decimals: int = 2) -> str:
+    """An offer's price as a buyer reads it: "Free" for nothing, else the currency and the
+    amount in the reader's number format (grouped thousands)."""
+    try:
+        value = Decimal(str(amount))
+    except (InvalidOperation, ValueError):
+        return f"{currency} {amount}"
+    if value == 0:
+        return _("Free")
+    return f"{currency} {floatformat(value, f'{decimals}g')}"
