@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.jurisdictions import jurisdiction_name
 from accounts.models import Organization, User
 from accounts.roles import staff_roles_of
+from catalogue import search
 from catalogue.models import OFFER_TERM_FIELDS, Category, DataProduct, Offer, ProductVersion
 
 # Price bands in US dollars at the reference rates (upper bound exclusive).
@@ -193,37 +194,73 @@ def _facet_filters(query: CatalogueQuery) -> dict[str, Q]:
 
 
 def _text_search(qs: QuerySet[DataProduct], text: str) -> QuerySet[DataProduct]:
-    """PostgreSQL: the stored search vector (websearch syntax), ranked. SQLite: every word
-    must start a word of the title, summary, tags, provider or description."""
+    """Products matching the buyer's words (``catalogue.search``: web-search syntax, Chinese
+    segmented, synonyms across English, Malay and Chinese), with a ``rank`` for relevance.
+    PostgreSQL: the stored search vector, ranked by field weight. SQLite: each term must
+    start a word of the title, summary, tags, provider or description (a substring, for
+    Chinese); a title hit ranks first."""
     if not text:
         return qs
+    parsed = search.parse(text)
+    if parsed.empty:  # nothing but punctuation: nothing matches
+        from django.db.models import FloatField, Value
+
+        return qs.none().annotate(rank=Value(0.0, output_field=FloatField()))
     if connection.vendor == "postgresql":
         from django.contrib.postgres.search import SearchQuery, SearchRank
 
-        sq = SearchQuery(text, search_type="websearch", config="simple")
+        sq = SearchQuery(search.tsquery(parsed), search_type="raw", config="simple")
         # Words in scripts without spaces (Chinese) are matched as substrings too.
-        cjk = bool(re.search(r"[\u3400-\u9fff]", text))
+        cjk = bool(search.CJK.search(text))
         match = Q(search_vector=sq) | (Q(title__icontains=text) if cjk else Q())
         return qs.filter(match).annotate(rank=SearchRank(F("search_vector"), sq))
-    for word in text.split()[:8]:
-        # Words that start with the search word (so "port" finds "ports", not "export").
-        pattern = r"\b" + re.escape(word)
-        qs = qs.filter(
-            Q(title__iregex=pattern)
-            | Q(summary__iregex=pattern)
-            | Q(tags__iregex=pattern)
-            | Q(provider__legal_name__iregex=pattern)
-            | Q(listed_version__description__iregex=pattern)
-        )
     from django.db.models import Case, IntegerField, Value, When
 
-    return qs.annotate(
+    return qs.filter(_sqlite_match(parsed)).annotate(
         rank=Case(
-            When(title__icontains=text, then=Value(2)),
+            When(_sqlite_match(parsed, fields=("title",)), then=Value(2)),
             default=Value(1),
             output_field=IntegerField(),
         )
     )
+
+
+SEARCHED_FIELDS = (
+    "title",
+    "summary",
+    "tags",
+    "provider__legal_name",
+    "listed_version__description",
+)
+
+
+def _sqlite_match(parsed: "search.Parsed", fields=SEARCHED_FIELDS) -> Q:
+    """The parsed query as LIKE/REGEXP lookups (SQLite has no stored vector)."""
+
+    def alternative(words: tuple[str, ...]) -> Q:
+        if search.CJK.search("".join(words)):
+            # Chinese words: a substring of the field (the field is not segmented here).
+            return _any_field(fields, "icontains", "".join(words))
+        pattern = r"\b" + r"\W+".join(re.escape(w) for w in words)
+        return _any_field(fields, "iregex", pattern)
+
+    matched = Q(pk__in=[])
+    for clause in parsed.clauses:
+        both = Q()
+        for term in clause:
+            any_of = Q(pk__in=[])
+            for words in term.alternatives:
+                any_of |= alternative(words)
+            both &= ~any_of if term.negated else any_of
+        matched |= both
+    return matched
+
+
+def _any_field(fields, lookup: str, value: str) -> Q:
+    q = Q(pk__in=[])
+    for name in fields:
+        q |= Q(**{f"{name}__{lookup}": value})
+    return q
 
 
 @dataclass
@@ -254,7 +291,7 @@ def catalogue_search(query: CatalogueQuery) -> CatalogueResult:
             without("category"),
             "category__slug",
             query.category,
-            labels=dict(Category.objects.values_list("slug", "name")),
+            labels={c.slug: c.label for c in Category.objects.all()},
         ),
         "origin": _facet_counts(
             without("origin"), "origin_jurisdiction", query.origin, label_fn=jurisdiction_name

@@ -50,7 +50,9 @@ def catalogue_list(request):
             "page": page,
             "total": paginator.count,
             "facets": result.facets,
-            "sorts": selectors.SORTS,
+            "sorts": _sort_options(request, query),
+            "sort_chosen": request.GET.get("sort", "") in selectors.SORTS
+            and request.GET.get("sort", ""),
             "facet_titles": {
                 "category": _("Category"),
                 "origin": _("Origin"),
@@ -61,6 +63,18 @@ def catalogue_list(request):
             },
         },
     )
+
+
+def _sort_options(request, query) -> list[tuple[str, str]]:
+    """The sort menu: first the default order ("" = relevance when words are typed, newest
+    otherwise), so that typing new words with the default still selected sorts by relevance;
+    then the other orders."""
+    default = "relevance" if query.q else "newest"
+    options = [("", selectors.SORTS[default])]
+    for key, label in selectors.SORTS.items():
+        if key != default and not (key == "relevance" and not query.q):
+            options.append((key, label))
+    return options
 
 
 def sample_preview(version: ProductVersion | None) -> list[list[str]]:

@@ -671,8 +671,7 @@ def _run_try_query(request, org, licence: Licence, form: TryQueryForm) -> dict |
     except NoLiveLicence:
         raise Http404 from None
     except QueryError as exc:
-        where = f"{exc.path}: " if exc.path else ""
-        form.add_error(form.field_for_path(exc.path), f"{where}{exc.message}")
+        form.add_query_error(exc)
         return None
     except (AccessStopped, ProductSuspended, QuotaExceeded, PrivacyBudgetExhausted) as exc:
         raise _Refused(refusal_page(request, licence, exc)) from None

@@ -40,8 +40,9 @@ def licence_badge(status: str) -> str:
 
 @register.filter
 def purpose_names(codes) -> str:
-    codes = list(codes or [])
-    names = dict(Purpose.objects.filter(code__in=codes).values_list("code", "name"))
+    """Purpose codes (one, or a list) as their names in the reader's language."""
+    codes = [codes] if isinstance(codes, str) else list(codes or [])
+    names = {p.code: p.label for p in Purpose.objects.filter(code__in=codes)}
     return ", ".join(names.get(code, code) for code in codes)
 
 
