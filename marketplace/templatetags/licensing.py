@@ -47,6 +47,25 @@ def purpose_names(codes) -> str:
 
 
 @register.filter
+def iso_date(value):
+    """A date stored as ISO text in a licence's JSON (evidence), as a date to format."""
+    from datetime import date
+
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        return value
+
+
+@register.filter
+def mechanism_label(code: str) -> str:
+    """A transfer mechanism's name (``cn_standard_contract`` → its label)."""
+    from compliance.rules.models import Mechanism
+
+    return str(dict(Mechanism.choices).get(code, code))
+
+
+@register.filter
 def forum_label(code: str) -> str:
     return str(dict(Offer.DisputeForum.choices).get(code, code))
 
