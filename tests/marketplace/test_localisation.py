@@ -37,17 +37,24 @@ def _get(client, url, lang):
 
 
 @pytest.mark.parametrize(
-    ("lang", "expected"),
-    [("en", "2 Dec 2026"), ("zh", "2026年12月2日"), ("ms", "2 Dis 2026")],
+    ("lang", "expected_date", "expected_datetime"),
+    [
+        ("en", "From 2 Dec 2026", "2 Dec 2026, 09:30"),
+        ("zh", "自 2026年12月2日 起", "2026年12月2日 09:30"),
+        ("ms", "Dari 2 Dis 2026", "2 Dis 2026, 09:30"),
+    ],
 )
-def test_dates_are_unambiguous_in_each_language(client, held, lang, expected):
+def test_dates_are_unambiguous_in_each_language(
+    client, held, lang, expected_date, expected_datetime
+):
     licence, user = held
     granted = datetime(2026, 12, 2, 9, 30, tzinfo=KL)
     Licence.objects.filter(pk=licence.pk).update(starts_at=granted, granted_at=granted)
     client.force_login(user)
     page = _get(client, reverse("licensing:licence_detail", args=[licence.pk]), lang)
-    assert expected in page
-    assert "12/02/2026" not in page and "Dec. 2, 2026" not in page
+    assert expected_date in page  # the term's start (DATE_FORMAT)
+    assert expected_datetime in page  # when it was granted (DATETIME_FORMAT)
+    assert "12/02/2026" not in page and "02/12/2026" not in page and "Dec. 2, 2026" not in page
 
 
 def test_datetimes_are_24_hour(client, held):
