@@ -26,6 +26,11 @@ def organization_for_member(user: User, slug: str) -> Organization | None:
     return Organization.objects.filter(slug=slug, memberships__user=user).first()
 
 
+def provider_by_slug(slug: str) -> Organization | None:
+    """A provider's public profile: any organisation registered as a provider (else 404)."""
+    return Organization.objects.providers().filter(slug=slug).first()
+
+
 def members_of(organization: Organization) -> QuerySet[Membership]:
     return organization.memberships.select_related("user").order_by("role", "user__email")
 

@@ -7,6 +7,7 @@ from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts.jurisdictions import JURISDICTION_CHOICES
@@ -18,11 +19,25 @@ from kernel.regions import (
 )
 
 
+def _in_reader_language(obj, field: str) -> str:
+    """The field's translation for the active language (``<field>_zh_hans``, ``<field>_ms``),
+    or the English value when there is none."""
+    suffix = (get_language() or "en").lower().replace("-", "_")
+    if suffix != "en":
+        translated = getattr(obj, f"{field}_{suffix}", "")
+        if translated:
+            return translated
+    return getattr(obj, field)
+
+
 class Category(models.Model):
-    """The managed taxonomy buyers browse by (editable by exchange staff in the admin)."""
+    """The managed taxonomy buyers browse by (editable by exchange staff in the admin);
+    its name in English and, for readers of the other languages, in Chinese and Malay."""
 
     slug = models.SlugField(unique=True)
     name = models.CharField(_("name"), max_length=100)
+    name_zh_hans = models.CharField(_("name (Simplified Chinese)"), max_length=100, blank=True)
+    name_ms = models.CharField(_("name (Malay)"), max_length=100, blank=True)
     description = models.CharField(_("description"), max_length=300, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
 
@@ -32,7 +47,12 @@ class Category(models.Model):
         ordering = ["position", "name"]
 
     def __str__(self) -> str:
-        return self.name
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The name in the reader's language."""
+        return _in_reader_language(self, "name")
 
 
 class Purpose(models.Model):
@@ -40,6 +60,8 @@ class Purpose(models.Model):
 
     code = models.SlugField(unique=True)
     name = models.CharField(_("name"), max_length=120)
+    name_zh_hans = models.CharField(_("name (Simplified Chinese)"), max_length=120, blank=True)
+    name_ms = models.CharField(_("name (Malay)"), max_length=120, blank=True)
     description = models.CharField(_("description"), max_length=300, blank=True)
 
     class Meta:
@@ -48,7 +70,12 @@ class Purpose(models.Model):
         ordering = ["name"]
 
     def __str__(self) -> str:
-        return self.name
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The name in the reader's language."""
+        return _in_reader_language(self, "name")
 
 
 PRODUCT_STATUSES = [

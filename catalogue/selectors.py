@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.jurisdictions import jurisdiction_name
 from accounts.models import Organization, User
 from accounts.roles import staff_roles_of
+from catalogue import search
 from catalogue.models import (
     OFFER_TERM_FIELDS,
     Category,
@@ -90,11 +91,11 @@ def can_manage(user: User, organization: Organization | None, product: DataProdu
 
 def purpose_labels(code_lists) -> dict[str, str]:
     """The names of every purpose code in ``code_lists`` (an iterable of code lists, such as
-    the ``purposes`` of a page of licences), in one query."""
+    the ``purposes`` of a page of licences), in one query, in the reader's language."""
     codes = {code for codes in code_lists for code in (codes or [])}
     if not codes:
         return {}
-    return dict(Purpose.objects.filter(code__in=codes).values_list("code", "name"))
+    return {p.code: p.label for p in Purpose.objects.filter(code__in=codes)}
 
 
 def offer_terms(offer: Offer) -> dict[str, Any]:
@@ -221,50 +222,97 @@ def _facet_filters(query: CatalogueQuery) -> dict[str, Q]:
 
 
 def _text_match(qs: QuerySet[DataProduct], text: str) -> QuerySet[DataProduct]:
-    """Narrows to the products matching the search words, without ranking them.
+    """Narrows to the products matching the buyer's words, without ranking them
+    (``catalogue.search``: web-search syntax, Chinese segmented, synonyms across English,
+    Malay and Chinese).
 
-    PostgreSQL: the stored, GIN-indexed search vector (websearch syntax). SQLite: every word
-    must start a word of the title, summary, tags, provider or description."""
+    PostgreSQL: the stored, GIN-indexed search vector. SQLite: each term must start a word of
+    the title, summary, tags, provider or description (a substring, for Chinese)."""
     if not text:
         return qs
+    parsed = search.parse(text)
+    if parsed.empty:  # nothing but punctuation: nothing matches
+        return qs.none()
     if connection.vendor == "postgresql":
-        sq = _search_query(text)
         # Words in scripts without spaces (Chinese) are matched as substrings too.
-        cjk = bool(re.search(r"[\u3400-\u9fff]", text))
-        return qs.filter(Q(search_vector=sq) | (Q(title__icontains=text) if cjk else Q()))
-    for word in text.split()[:8]:
-        # Words that start with the search word (so "port" finds "ports", not "export").
-        pattern = r"\b" + re.escape(word)
-        qs = qs.filter(
-            Q(title__iregex=pattern)
-            | Q(summary__iregex=pattern)
-            | Q(tags__iregex=pattern)
-            | Q(provider__legal_name__iregex=pattern)
-            | Q(listed_version__description__iregex=pattern)
+        cjk = bool(search.CJK.search(text))
+        return qs.filter(
+            Q(search_vector=_search_query(parsed)) | (Q(title__icontains=text) if cjk else Q())
         )
-    return qs
+    return qs.filter(_sqlite_match(parsed))
 
 
-def _search_query(text: str):
+def _search_query(parsed: "search.Parsed"):
     from django.contrib.postgres.search import SearchQuery
 
-    return SearchQuery(text, search_type="websearch", config="simple")
+    return SearchQuery(search.tsquery(parsed), search_type="raw", config="simple")
+
+
+SEARCHED_FIELDS = (
+    "title",
+    "summary",
+    "tags",
+    "provider__legal_name",
+    "listed_version__description",
+)
+
+
+def _sqlite_match(parsed: "search.Parsed", fields=SEARCHED_FIELDS) -> Q:
+    """The parsed query as LIKE/REGEXP lookups (SQLite has no stored vector)."""
+
+    def alternative(words: tuple[str, ...]) -> Q:
+        if search.CJK.search("".join(words)):
+            # Chinese words: a substring of the field (the field is not segmented here).
+            return _any_field(fields, "icontains", "".join(words))
+        pattern = r"\b" + r"\W+".join(re.escape(w) for w in words)
+        return _any_field(fields, "iregex", pattern)
+
+    matched = Q(pk__in=[])
+    for clause in parsed.clauses:
+        both = Q()
+        for term in clause:
+            any_of = Q(pk__in=[])
+            for words in term.alternatives:
+                any_of |= alternative(words)
+            both &= ~any_of if term.negated else any_of
+        matched |= both
+    return matched
+
+
+def _any_field(fields, lookup: str, value: str) -> Q:
+    q = Q(pk__in=[])
+    for name in fields:
+        q |= Q(**{f"{name}__{lookup}": value})
+    return q
 
 
 def _ranked(qs: QuerySet[DataProduct], text: str) -> QuerySet[DataProduct]:
     """The relevance of each matching product: computed by the page's query only, over the
     products that matched (never by the facet counts)."""
+    parsed = search.parse(text)
+    if parsed.empty:
+        return qs.annotate(rank=Value(0, output_field=IntegerField()))
     if connection.vendor == "postgresql":
         from django.contrib.postgres.search import SearchRank
 
-        return qs.annotate(rank=SearchRank(F("search_vector"), _search_query(text)))
+        return qs.annotate(rank=SearchRank(F("search_vector"), _search_query(parsed)))
     return qs.annotate(
         rank=Case(
-            When(title__icontains=text, then=Value(2)),
+            When(_sqlite_match(parsed, fields=("title",)), then=Value(2)),
             default=Value(1),
             output_field=IntegerField(),
         )
     )
+
+
+def _translated_column(model, field: str) -> str | None:
+    """``name_zh_hans`` / ``name_ms`` for readers of those languages, when the model has it."""
+    from django.utils.translation import get_language
+
+    suffix = (get_language() or "en").lower().replace("-", "_")
+    column = f"{field}_{suffix}"
+    names = {f.name for f in model._meta.get_fields()}
+    return column if suffix != "en" and column in names else None
 
 
 @dataclass
@@ -352,8 +400,12 @@ def _facets_and_total(
 
     def labelled(facet: str, model, label: str) -> str:
         table, t_slug, t_label, t_pk = (qn(x) for x in (model._meta.db_table, "slug", label, "id"))
+        shown = f"t.{t_label}"
+        translated = _translated_column(model, label)
+        if translated:  # the reader's language where the row has it, English otherwise
+            shown = f"COALESCE(NULLIF(t.{qn(translated)}, ''), t.{t_label})"
         grouped_rows = grouped(facet)
-        return f"SELECT '{facet}', t.{t_slug}, t.{t_label}, g.n FROM ({grouped_rows}) g JOIN {table} t ON t.{t_pk} = g.k"  # noqa: E501, S608
+        return f"SELECT '{facet}', t.{t_slug}, {shown}, g.n FROM ({grouped_rows}) g JOIN {table} t ON t.{t_pk} = g.k"  # noqa: E501, S608
 
     def plain(facet: str) -> str:
         return f"SELECT '{facet}', CAST(g.k AS TEXT), NULL, g.n FROM ({grouped(facet)}) g"  # noqa: S608

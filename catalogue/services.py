@@ -931,20 +931,26 @@ def product_reinstate(*, product: DataProduct, actor: User, reason: str) -> Data
 
 
 def product_refresh_search_vector(*, product: DataProduct) -> None:
-    """Keeps the stored, GIN-indexed search vector current (PostgreSQL only)."""
+    """Keeps the stored, GIN-indexed search vector current (PostgreSQL only): each field's
+    text as ``catalogue.search.document_text`` gives it (Chinese segmented into words)."""
     if connection.vendor != "postgresql":
         return
     from django.contrib.postgres.search import SearchVector
     from django.db.models import Value
-    from django.db.models.functions import Coalesce
+
+    from catalogue.search import document_text
 
     description = (product.listed_version.description if product.listed_version else "") or ""
+
+    def field(text: str, weight: str) -> SearchVector:
+        return SearchVector(Value(document_text(text or "")), weight=weight, config="simple")
+
     DataProduct.objects.filter(pk=product.pk).update(
-        search_vector=SearchVector(Coalesce("title", Value("")), weight="A", config="simple")
-        + SearchVector(Coalesce("summary", Value("")), weight="B", config="simple")
-        + SearchVector(Value(" ".join(product.tags or [])), weight="B", config="simple")
-        + SearchVector(Value(product.provider.legal_name), weight="C", config="simple")
-        + SearchVector(Value(description), weight="D", config="simple")
+        search_vector=field(product.title, "A")
+        + field(product.summary, "B")
+        + field(" ".join(product.tags or []), "B")
+        + field(product.provider.legal_name, "C")
+        + field(description, "D")
     )
 
 

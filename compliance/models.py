@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts.jurisdictions import JURISDICTION_CHOICES
@@ -313,6 +314,9 @@ class Notification(models.Model):
     )
     subject = models.CharField(max_length=200)
     body = models.TextField(blank=True)
+    # The subject and body written in each of the portal's languages when it was sent,
+    # {"zh-hans": {"subject": …, "body": …}, "ms": {…}}: each reader sees their own.
+    translations = models.JSONField(default=dict, blank=True)
     link = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     read_at = models.DateTimeField(null=True, blank=True)
@@ -322,4 +326,17 @@ class Notification(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return self.subject
+        return self.subject_text
+
+    def _in_reader_language(self, part: str) -> str:
+        text = (self.translations or {}).get(get_language() or "", {}).get(part)
+        return text if text is not None else getattr(self, part)
+
+    @property
+    def subject_text(self) -> str:
+        """The subject in the reader's language (as written in it when sent)."""
+        return self._in_reader_language("subject")
+
+    @property
+    def body_text(self) -> str:
+        return self._in_reader_language("body")

@@ -22,10 +22,66 @@ class JurisdictionMismatch(PermissionDenied):
     code = "jurisdiction_mismatch"
 
 
-class LicenceSuspended(PermissionDenied):
+class AccessStopped(PermissionDenied):
+    """Access under a licence the caller's organisation held has stopped: what happened
+    (the message), when (``at``), by whom (``by``), why (``reason``) and what the buyer can
+    do (``next_steps``). Only raised to a member of the licensee; anyone else gets 404."""
+
+    code = "access_stopped"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        licence_id: int,
+        at: datetime | None,
+        by: str,
+        reason: str,
+        next_steps: str,
+        provider_name: str,
+        provider_slug: str,
+        product_slug: str,
+    ):
+        super().__init__(message)
+        self.licence_id = licence_id
+        self.at = at
+        self.by = by
+        self.reason = reason
+        self.next_steps = next_steps
+        self.provider_name = provider_name
+        self.provider_slug = provider_slug
+        self.product_slug = product_slug
+
+    @property
+    def extra(self) -> dict:
+        """The refusal's facts for the API's error body (plain JSON)."""
+        return {
+            "licence": self.licence_id,
+            "at": self.at.isoformat() if self.at else None,
+            "by": self.by,
+            "reason": self.reason,
+            "next_steps": self.next_steps,
+            "provider": {"name": self.provider_name, "slug": self.provider_slug},
+            "product": self.product_slug,
+        }
+
+
+class LicenceSuspended(AccessStopped):
     """The buyer's licence is suspended by the exchange: access is paused, not ended."""
 
     code = "licence_suspended"
+
+
+class LicenceRevoked(AccessStopped):
+    """The buyer's licence was revoked (by the provider or the exchange): access ended."""
+
+    code = "licence_revoked"
+
+
+class LicenceExpired(AccessStopped):
+    """The buyer's licence reached the end of its term: access ended; it can be renewed."""
+
+    code = "licence_expired"
 
 
 class ProductSuspended(PermissionDenied):

@@ -7,12 +7,14 @@ from typing import Any
 
 from django.db.models import Count, Max, Q, QuerySet
 from django.db.models.functions import Coalesce, TruncMonth
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 
-from accounts.models import Organization, User
+from accounts.models import Membership, Organization, User
 from catalogue.models import DataProduct, ProductVersion
 from catalogue.privacy import Declaration, DeclarationError, parse_declaration
 from kernel.regions import region_for, region_of_name
+from licensing.exceptions import AccessStopped, LicenceExpired, LicenceRevoked, LicenceSuspended
 from licensing.models import Licence, LicenceRequest, UsageRecord
 
 
@@ -66,13 +68,104 @@ def licences_held_by(organization: Organization | None) -> QuerySet[Licence]:
     )
 
 
-def suspended_licence_of(organization: Organization, product: DataProduct) -> Licence | None:
-    """The buyer's suspended licence for the product, if its access is paused."""
+def stopped_licence_of(organization: Organization, product: DataProduct) -> Licence | None:
+    """The buyer's most recent licence for the product that no longer gives access
+    (suspended, revoked, or past its term), if it has no live one: what a refusal names."""
+    now = timezone.now()
     return (
-        Licence.objects.filter(buyer=organization, product=product, status=Licence.Status.SUSPENDED)
-        .order_by("-starts_at")
+        Licence.objects.filter(buyer=organization, product=product)
+        .filter(
+            Q(status__in=[Licence.Status.SUSPENDED, Licence.Status.REVOKED, Licence.Status.EXPIRED])
+            | Q(status=Licence.Status.ACTIVE, ends_at__lte=now)
+        )
+        .select_related("product__provider", "ended_by", "suspended_by")
+        .order_by("-starts_at", "-pk")
         .first()
     )
+
+
+def _when(moment: datetime | None) -> str:
+    return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT") if moment else "—"
+
+
+def _ended_by(licence: Licence) -> str:
+    """Who stopped the licence, as the buyer may be told: the provider (by name) when one of
+    its members did it, otherwise the exchange (staff are not named to buyers)."""
+    actor = licence.ended_by if licence.status == Licence.Status.REVOKED else licence.suspended_by
+    provider = licence.product.provider
+    if actor is not None and Membership.objects.filter(user=actor, organization=provider).exists():
+        return provider.legal_name
+    return str(_("the exchange"))
+
+
+def access_refusal(licence: Licence) -> AccessStopped | None:
+    """Why a licence the buyer holds gives no access now: the refusal (not raised) with
+    what happened, when, by whom and what the buyer can do; None while it is live or has
+    not started yet."""
+    now = timezone.now()
+    provider = licence.product.provider
+    facts = {
+        "licence_id": licence.pk,
+        "provider_name": provider.legal_name,
+        "provider_slug": provider.slug,
+        "product_slug": licence.product.slug,
+    }
+    words = {"n": licence.pk, "title": licence.product.title, "provider": provider.legal_name}
+    if licence.status == Licence.Status.SUSPENDED:
+        by = _ended_by(licence)
+        return LicenceSuspended(
+            _(
+                "Your licence #%(n)s for “%(title)s” is suspended since %(when)s by %(by)s: "
+                "%(reason)s."
+            )
+            % {
+                **words,
+                "when": _when(licence.suspended_at),
+                "by": by,
+                "reason": licence.suspension_reason,
+            },
+            at=licence.suspended_at,
+            by=by,
+            reason=licence.suspension_reason,
+            next_steps=_(
+                "Access is paused, not ended: it resumes if the exchange reinstates the "
+                "licence. Contact the exchange or %(provider)s about the suspension."
+            )
+            % words,
+            **facts,
+        )
+    if licence.status == Licence.Status.REVOKED:
+        by = _ended_by(licence)
+        return LicenceRevoked(
+            _("Your licence #%(n)s for “%(title)s” was revoked on %(when)s by %(by)s: %(reason)s.")
+            % {**words, "when": _when(licence.ended_at), "by": by, "reason": licence.end_reason},
+            at=licence.ended_at,
+            by=by,
+            reason=licence.end_reason,
+            next_steps=_(
+                "Access has ended. Contact %(provider)s about the revocation; to use the "
+                "product again, request a new licence from one of its offers."
+            )
+            % words,
+            **facts,
+        )
+    if licence.status == Licence.Status.EXPIRED or (
+        licence.ends_at is not None and licence.ends_at <= now
+    ):
+        return LicenceExpired(
+            _("Your licence #%(n)s for “%(title)s” expired on %(when)s at the end of its term.")
+            % {**words, "when": _when(licence.ends_at)},
+            at=licence.ends_at,
+            by="",
+            reason=str(_("The licence term ended.")),
+            next_steps=_(
+                "Ask %(provider)s to renew the licence, or request a new licence from one of "
+                "the product's offers."
+            )
+            % words,
+            **facts,
+        )
+    return None
 
 
 def licences_granted_by(organization: Organization | None) -> QuerySet[Licence]:

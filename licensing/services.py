@@ -20,21 +20,29 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from guardian.shortcuts import assign_perm, remove_perm
 
+from accounts.jurisdictions import jurisdiction_name
 from accounts.models import ApiToken, Membership, Organization, User
 from accounts.screening import ScreeningHit, screen_organization
 from catalogue import services as catalogue_services
-from catalogue.models import MAX_BREACH_NOTICE_HOURS, DataProduct, Offer, ProductVersion
+from catalogue.models import (
+    MAX_BREACH_NOTICE_HOURS,
+    DataProduct,
+    Offer,
+    ProductVersion,
+    Purpose,
+)
 from catalogue.privacy import Declaration, DeclarationError, parse_declaration
 from catalogue.selectors import offer_terms
 from catalogue.services import DATASET, PRODUCT
 from compliance import selectors as review_selectors
 from compliance.checks.legal import evidence_valid
 from compliance.rules.facts import transfer_facts
-from compliance.rules.models import TransferAssessment
+from compliance.rules.models import Mechanism, TransferAssessment
 from compliance.rules.services import transfer_assess
-from compliance.services.notifications import notify_organization, notify_provider
+from compliance.services.notifications import Text, notify_organization, notify_provider
 from kernel.exceptions import (
     Conflict,
+    DomainError,
     InvalidInput,
     InvalidTransition,
     PermissionDenied,
@@ -45,7 +53,6 @@ from kernel.transitions import StateMachine, transition
 from licensing import odrl, selectors
 from licensing.exceptions import (
     AccessRefused,
-    LicenceSuspended,
     NoLiveLicence,
     PrivacyBudgetExhausted,
     ProductSuspended,
@@ -383,6 +390,11 @@ def _version_evidence(request: LicenceRequest) -> list[dict]:
     ]
 
 
+def _purpose_label(code: str) -> str:
+    purpose = Purpose.objects.filter(code=code).first()
+    return purpose.label if purpose else code
+
+
 def _follow_up(request: LicenceRequest, reached: str) -> None:
     """What happens once a request reaches ``reached``: the provider is asked (or an
     automatic offer approves at once), or the provider is asked for transfer evidence."""
@@ -392,22 +404,34 @@ def _follow_up(request: LicenceRequest, reached: str) -> None:
         else:
             notify_provider(
                 product=request.product,
-                subject=_("Licence request from %(buyer)s") % {"buyer": request.buyer.legal_name},
-                body=_("%(buyer)s asks for “%(offer)s” to process in %(j)s for: %(p)s.")
-                % {
-                    "buyer": request.buyer.legal_name,
-                    "offer": request.offer.name,
-                    "j": request.processing_jurisdiction,
-                    "p": request.purpose,
-                },
+                subject=lambda: (
+                    _("Licence request from %(buyer)s") % {"buyer": request.buyer.legal_name}
+                ),
+                body=lambda: (
+                    _("%(buyer)s asks for “%(offer)s” to process in %(j)s for: %(p)s.")
+                    % {
+                        "buyer": request.buyer.legal_name,
+                        "offer": request.offer.name,
+                        "j": jurisdiction_name(request.processing_jurisdiction),
+                        "p": _purpose_label(request.purpose),
+                    }
+                ),
             )
     elif reached == R.AWAITING_EVIDENCE:
         notify_provider(
             product=request.product,
-            subject=_("Transfer evidence needed for %(buyer)s")
-            % {"buyer": request.buyer.legal_name},
-            body=_("Attach one of: %(m)s.")
-            % {"m": ", ".join(request.assessment.mechanisms_any_of)},
+            subject=lambda: (
+                _("Transfer evidence needed for %(buyer)s") % {"buyer": request.buyer.legal_name}
+            ),
+            body=lambda: (
+                _("Attach one of: %(m)s.")
+                % {
+                    "m": ", ".join(
+                        str(dict(Mechanism.choices).get(m, m))
+                        for m in request.assessment.mechanisms_any_of
+                    )
+                }
+            ),
         )
 
 
@@ -775,9 +799,11 @@ def licence_suspend(*, licence: Licence, actor: User, reason: str) -> Licence:
         _sync_permission(licence.buyer, licence.product)
         _tell_both_parties(
             licence,
-            subject=_("Licence #%(n)s for “%(title)s” is suspended")
-            % {"n": licence.pk, "title": licence.product.title},
-            body=_("The exchange suspended this licence: %(reason)s") % {"reason": reason},
+            subject=lambda: (
+                _("Licence #%(n)s for “%(title)s” is suspended")
+                % {"n": licence.pk, "title": licence.product.title}
+            ),
+            body=lambda: _("The exchange suspended this licence: %(reason)s") % {"reason": reason},
         )
     return licence
 
@@ -806,14 +832,16 @@ def licence_reinstate(*, licence: Licence, actor: User, reason: str) -> Licence:
             assign_perm(USE_PRODUCT, licence.buyer.group, licence.product)
         _tell_both_parties(
             licence,
-            subject=_("Licence #%(n)s for “%(title)s” is reinstated")
-            % {"n": licence.pk, "title": licence.product.title},
-            body=_("The exchange lifted the suspension: %(reason)s") % {"reason": reason},
+            subject=lambda: (
+                _("Licence #%(n)s for “%(title)s” is reinstated")
+                % {"n": licence.pk, "title": licence.product.title}
+            ),
+            body=lambda: _("The exchange lifted the suspension: %(reason)s") % {"reason": reason},
         )
     return licence
 
 
-def _tell_both_parties(licence: Licence, *, subject: str, body: str) -> None:
+def _tell_both_parties(licence: Licence, *, subject: Text, body: Text) -> None:
     link = reverse("licensing:licence_detail", args=[licence.pk])
     notify_organization(
         organization=licence.buyer, subject=subject, body=body, link=link, product=None
@@ -835,9 +863,13 @@ def licensed_product_suspend(*, product: DataProduct, actor: User, reason: str) 
         product = catalogue_services.product_suspend(product=product, actor=actor, reason=reason)
         _tell_provider_and_licensees(
             product,
-            subject=_("“%(title)s” is suspended by the exchange") % {"title": product.title},
-            body=_("Access under its licences is paused. Reason: %(reason)s")
-            % {"reason": product.suspension_reason},
+            subject=lambda: (
+                _("“%(title)s” is suspended by the exchange") % {"title": product.title}
+            ),
+            body=lambda: (
+                _("Access under its licences is paused. Reason: %(reason)s")
+                % {"reason": product.suspension_reason}
+            ),
         )
     return product
 
@@ -848,13 +880,15 @@ def licensed_product_reinstate(*, product: DataProduct, actor: User, reason: str
         product = catalogue_services.product_reinstate(product=product, actor=actor, reason=reason)
         _tell_provider_and_licensees(
             product,
-            subject=_("“%(title)s” is available again") % {"title": product.title},
-            body=_("The exchange lifted the suspension: %(reason)s") % {"reason": reason.strip()},
+            subject=lambda: _("“%(title)s” is available again") % {"title": product.title},
+            body=lambda: (
+                _("The exchange lifted the suspension: %(reason)s") % {"reason": reason.strip()}
+            ),
         )
     return product
 
 
-def _tell_provider_and_licensees(product: DataProduct, *, subject: str, body: str) -> None:
+def _tell_provider_and_licensees(product: DataProduct, *, subject: Text, body: Text) -> None:
     notify_provider(product=product, subject=subject, body=body)
     buyers = Organization.objects.filter(
         pk__in=Licence.objects.live().filter(product=product).values("buyer")
@@ -1076,20 +1110,12 @@ def access_authorise(
         .first()
     )
     if licence is None:
-        suspended = selectors.suspended_licence_of(organization, product)
-        if suspended is not None:
-            raise LicenceSuspended(
-                _(
-                    "Your licence #%(n)s is suspended since %(when)s by the exchange: "
-                    "%(reason)s. Access resumes if it is reinstated; contact the exchange "
-                    "or the provider."
-                )
-                % {
-                    "n": suspended.pk,
-                    "when": timezone.localtime(suspended.suspended_at).strftime("%Y-%m-%d %H:%M"),
-                    "reason": suspended.suspension_reason,
-                }
-            )
+        # A licence the buyer held and lost: say what happened (suspended, revoked,
+        # expired), when, by whom and what to do. Never having held one stays a 404.
+        stopped = selectors.stopped_licence_of(organization, product)
+        refusal = selectors.access_refusal(stopped) if stopped is not None else None
+        if refusal is not None:
+            raise refusal
     if licence is None or not user.has_perm(USE_PRODUCT, product):
         raise NoLiveLicence(_("Not found."))
     if not PRODUCT.permits(product, "serve"):
@@ -1131,6 +1157,12 @@ def access_authorise(
             % {"t": ", ".join(licence.territories)}
         )
     return licence
+
+
+def _refusal_of(licence: Licence) -> DomainError:
+    """A licence that stopped while its query was on the way: the refusal that says why."""
+    licence = Licence.objects.select_related("product__provider").get(pk=licence.pk)
+    return selectors.access_refusal(licence) or NoLiveLicence(_("Not found."))
 
 
 def _fingerprint(version: ProductVersion, kind: str, query: dict) -> str:
@@ -1197,7 +1229,7 @@ def _reserve(
         # checks of usage records and answers being written meanwhile unblocked.
         licence = Licence.objects.select_for_update(no_key=True).get(pk=licence.pk)
         if not licence.is_live():
-            raise NoLiveLicence(_("Not found."))
+            raise _refusal_of(licence)
         _quota_check(licence, timezone.now())
         version = ProductVersion.objects.select_for_update(no_key=True).get(pk=version.pk)
         if (
@@ -1389,7 +1421,7 @@ def access_query(
         with transaction.atomic():
             locked = Licence.objects.select_for_update(no_key=True).get(pk=licence.pk)
             if not locked.is_live():
-                raise NoLiveLicence(_("Not found."))
+                raise _refusal_of(locked)
             _quota_check(locked, timezone.now())
             record = metered(
                 licence=locked,

@@ -171,6 +171,8 @@ API_TOKEN_MAX_DAYS = env.int("API_TOKEN_MAX_DAYS", default=365)
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("zh-hans", "简体中文"), ("ms", "Bahasa Melayu")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Unambiguous dates per language ("2 Dec 2026", "2026年12月2日", "2 Dis 2026"): marketplace/formats.
+FORMAT_MODULE_PATH = ["marketplace.formats"]
 USE_I18N = True
 TIME_ZONE = env.str("TIME_ZONE", default="Asia/Kuala_Lumpur")
 USE_TZ = True

@@ -105,6 +105,7 @@ def reference_data(django_db_blocker):
 
     seeding_migrations = [
         "catalogue.migrations.0002_taxonomy_and_search_index",
+        "catalogue.migrations.0009_translated_taxonomy_names",
         "compliance.migrations.0002_default_pipeline",
         "compliance.migrations.0005_technical_stage_checks_privacy",
         # The rule-set migrations, each with its frozen data; a new version adds one here.

@@ -90,9 +90,10 @@ def review_submit(*, version: ProductVersion, actor: User) -> ReviewCase:
         )
         notify_provider(
             product=product,
-            subject=_("“%(title)s” v%(n)s is in review")
-            % {"title": product.title, "n": version.number},
-            body=_("Legal, technical and compliance reviewers will look at it in turn."),
+            subject=lambda: (
+                _("“%(title)s” v%(n)s is in review") % {"title": product.title, "n": version.number}
+            ),
+            body=lambda: _("Legal, technical and compliance reviewers will look at it in turn."),
         )
         start_next_stage(case=case, actor=actor)
     return case
@@ -163,7 +164,8 @@ def close_case(*, case: ReviewCase, to: str, actor: User | None) -> None:
         product = DataProduct.objects.get(pk=case.product_id)
         notify_provider(
             product=product,
-            subject=_("“%(title)s” v%(n)s is listed")
-            % {"title": product.title, "n": version.number},
-            body=_("All review stages approved it; buyers now see this version."),
+            subject=lambda: (
+                _("“%(title)s” v%(n)s is listed") % {"title": product.title, "n": version.number}
+            ),
+            body=lambda: _("All review stages approved it; buyers now see this version."),
         )

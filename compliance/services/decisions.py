@@ -97,8 +97,10 @@ def _after_decision(
     if decision == ST.APPROVED:
         notify_provider(
             product=case.product,
-            subject=_("%(stage)s review approved: “%(title)s”")
-            % {"stage": stage.get_stage_display(), "title": title},
+            subject=lambda: (
+                _("%(stage)s review approved: “%(title)s”")
+                % {"stage": stage.get_stage_display(), "title": title}
+            ),
             body=comment,
         )
         start_next_stage(case=case, actor=actor)
@@ -106,20 +108,24 @@ def _after_decision(
         close_case(case=case, to=CS.CHANGES_REQUESTED, actor=actor)
         notify_provider(
             product=case.product,
-            subject=_("Changes requested for “%(title)s”") % {"title": title},
-            body=_(
-                "%(stage)s reviewer: %(comment)s\nStart a new version, make the "
-                "changes and submit it again."
-            )
-            % {"stage": stage.get_stage_display(), "comment": comment},
+            subject=lambda: _("Changes requested for “%(title)s”") % {"title": title},
+            body=lambda: (
+                _(
+                    "%(stage)s reviewer: %(comment)s\nStart a new version, make the "
+                    "changes and submit it again."
+                )
+                % {"stage": stage.get_stage_display(), "comment": comment}
+            ),
         )
     else:
         close_case(case=case, to=CS.REJECTED, actor=actor)
         notify_provider(
             product=case.product,
-            subject=_("“%(title)s” was rejected") % {"title": title},
-            body=_("%(stage)s reviewer: %(comment)s")
-            % {"stage": stage.get_stage_display(), "comment": comment},
+            subject=lambda: _("“%(title)s” was rejected") % {"title": title},
+            body=lambda: (
+                _("%(stage)s reviewer: %(comment)s")
+                % {"stage": stage.get_stage_display(), "comment": comment}
+            ),
         )
 
 
@@ -201,7 +207,9 @@ def review_comment_add(
         if is_reviewer and comment.visible_to_provider:
             notify_provider(
                 product=case.product,
-                subject=_("A reviewer commented on “%(title)s”") % {"title": case.product.title},
+                subject=lambda: (
+                    _("A reviewer commented on “%(title)s”") % {"title": case.product.title}
+                ),
                 body=body,
             )
     return comment

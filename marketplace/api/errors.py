@@ -70,6 +70,9 @@ def exception_handler(exc, context):
         if isinstance(many, dict) and many:
             fields = {name: [str(message)] for name, message in many.items()}
         response = Response(error_body(exc.code, exc.message, fields), status=exc.status_code)
+        extra = getattr(exc, "extra", None)
+        if isinstance(extra, dict):  # a refusal's facts: when, by whom, what to do
+            response.data["error"].update(extra)
         resets_at = getattr(exc, "resets_at", None)
         if resets_at is not None:
             response.data["error"]["resets_at"] = resets_at.isoformat()

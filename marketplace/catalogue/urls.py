@@ -7,6 +7,7 @@ app_name = "catalogue"
 urlpatterns = [
     path("", views.catalogue_list, name="list"),
     path("p/<slug:slug>/", views.product_detail, name="product"),
+    path("providers/<slug:slug>/", views.provider_detail, name="provider"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("dashboard/new/", views.product_new, name="product_new"),
     path("dashboard/notifications/read/", views.notifications_read, name="notifications_read"),

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.selectors import active_organization
+from accounts.selectors import active_organization, provider_by_slug
 from catalogue import selectors, services
 from catalogue.models import DataProduct, Offer, ProductVersion
 from catalogue.services import VERSION
@@ -52,7 +52,9 @@ def catalogue_list(request):
             "page": page,
             "total": paginator.count,
             "facets": result.facets,
-            "sorts": selectors.SORTS,
+            "sorts": _sort_options(request, query),
+            "sort_chosen": request.GET.get("sort", "") in selectors.SORTS
+            and request.GET.get("sort", ""),
             "facet_titles": {
                 "category": _("Category"),
                 "origin": _("Origin"),
@@ -63,6 +65,18 @@ def catalogue_list(request):
             },
         },
     )
+
+
+def _sort_options(request, query) -> list[tuple[str, str]]:
+    """The sort menu: first the default order ("" = relevance when words are typed, newest
+    otherwise), so that typing new words with the default still selected sorts by relevance;
+    then the other orders."""
+    default = "relevance" if query.q else "newest"
+    options = [("", selectors.SORTS[default])]
+    for key, label in selectors.SORTS.items():
+        if key != default and not (key == "relevance" and not query.q):
+            options.append((key, label))
+    return options
 
 
 def sample_preview(version: ProductVersion | None) -> list[list[str]]:
@@ -97,6 +111,26 @@ def product_detail(request, slug):
             "showing_unlisted_version": version is not None
             and version.pk != product.listed_version_id,
         },
+    )
+
+
+def provider_detail(request, slug):
+    """A provider's public page: who they are, where, whether the exchange verified them,
+    and the products the reader may see."""
+    provider = provider_by_slug(slug)
+    if provider is None:
+        raise Http404
+    org = active_organization(request)
+    products = (
+        selectors.products_visible_to(request.user, org)
+        .filter(provider=provider, status=DataProduct.Status.LISTED)
+        .with_card_data()
+        .order_by("title", "pk")
+    )
+    return render(
+        request,
+        "catalogue/provider.html",
+        {"provider": provider, "products": products},
     )
 
 

@@ -1,5 +1,7 @@
 """Forms of the licensing pages: they validate input; the services decide."""
 
+import re
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -11,7 +13,7 @@ from licensing.query import AGGREGATE_FUNCTIONS
 
 
 def _purpose_choices(codes: list[str]) -> list[tuple[str, str]]:
-    names = dict(Purpose.objects.filter(code__in=codes).values_list("code", "name"))
+    names = {p.code: p.label for p in Purpose.objects.filter(code__in=codes)}
     return [(code, names.get(code, code)) for code in codes]
 
 
@@ -169,6 +171,11 @@ class TryQueryForm(forms.Form):
             ]
         return spec
 
+    def add_query_error(self, exc) -> None:
+        """A QueryError of the query language, in words on the field that caused it (the
+        document's path, ``aggregates[0].column``, means nothing to a person here)."""
+        self.add_error(self.field_for_path(exc.path), query_error_text(exc.message))
+
     def field_for_path(self, path: str) -> str | None:
         """The form field that edits the part of the query document a QueryError names."""
         if path.startswith("group_by"):
@@ -178,3 +185,58 @@ class TryQueryForm(forms.Form):
         if path.startswith("filters"):
             return "filter_value" if path.endswith(".value") else "filter_column"
         return None
+
+
+# The query language (licensing.query, pure, no Django) explains errors in English for API
+# callers; the web panel says the same in the reader's language. Messages not listed here
+# (rarer ones the panel's form cannot produce) are shown as they are.
+_QUERY_MESSAGES = [
+    (
+        re.compile(r"^(?P<fn>\w+) needs a column$"),
+        lambda m: (
+            _("Choose a column to compute the %(fn)s of.")
+            % {"fn": str(AGGREGATE_LABELS.get(m["fn"], m["fn"])).lower()}
+        ),
+    ),
+    (
+        re.compile(r"^“(?P<column>.+)” is an identifier column: it can be counted, not \w+$"),
+        lambda m: (
+            _("“%(column)s” identifies rows: it can be counted, nothing else.")
+            % {"column": m["column"]}
+        ),
+    ),
+    (
+        re.compile(r"^(?P<fn>\w+) needs a column of type .+; “(?P<column>.+)” is \w+$"),
+        lambda m: (
+            _("%(fn)s cannot be computed on “%(column)s”: choose a numeric column.")
+            % {"fn": AGGREGATE_LABELS.get(m["fn"], m["fn"]), "column": m["column"]}
+        ),
+    ),
+    (
+        re.compile(r"^“(?P<value>.*)” is not a whole number$"),
+        lambda m: _("“%(value)s” is not a whole number.") % {"value": m["value"]},
+    ),
+    (
+        re.compile(r"^“(?P<value>.*)” is not a (finite )?number$"),
+        lambda m: _("“%(value)s” is not a number.") % {"value": m["value"]},
+    ),
+    (
+        re.compile(r"^“(?P<value>.*)” is not a date \(YYYY-MM-DD\)$"),
+        lambda m: _("“%(value)s” is not a date; write it as YYYY-MM-DD.") % {"value": m["value"]},
+    ),
+    (
+        re.compile(r"^“(?P<value>.*)” is not true/false$"),
+        lambda m: _("“%(value)s” is not true or false.") % {"value": m["value"]},
+    ),
+    (re.compile(r"^a value is required$"), lambda m: _("Give the value to filter on.")),
+    (re.compile(r"^unknown column .*$"), lambda m: _("This product has no such column.")),
+]
+
+
+def query_error_text(message: str) -> str:
+    """A query-language error message as the web panel shows it."""
+    for pattern, text in _QUERY_MESSAGES:
+        match = pattern.match(message)
+        if match:
+            return str(text(match))
+    return message

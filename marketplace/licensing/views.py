@@ -22,7 +22,13 @@ from catalogue.selectors import offer_terms, products_visible_to, purpose_labels
 from compliance.rules.models import Decision, Mechanism, Obligation
 from kernel.exceptions import DomainError, Unavailable
 from licensing import selectors, services
-from licensing.exceptions import NoLiveLicence, QuotaExceeded
+from licensing.exceptions import (
+    AccessStopped,
+    NoLiveLicence,
+    PrivacyBudgetExhausted,
+    ProductSuspended,
+    QuotaExceeded,
+)
 from licensing.models import Licence, LicenceRequest
 from licensing.query import QueryError, parse_query
 from licensing.regional import RegionTimeout
@@ -347,6 +353,8 @@ def licence_detail(request, pk):
         "used_this_month": selectors.quota_used(licence),
         "policy_url": policy_path(licence),
         "is_provider": org is not None and licence.product.provider_id == org.pk,
+        "is_holder": org is not None and licence.buyer_id == org.pk,
+        "live": licence.is_live(),
         "revoke_form": RevokeForm(),
         "can_revoke": services.LICENCE.allows(licence.status, Licence.Status.REVOKED, "revoke")
         and (
@@ -532,25 +540,97 @@ def _held_licence(request, licence_id) -> Licence:
     )
 
 
-def _not_live_message(licence: Licence) -> str:
-    """Why a held licence gives no access now, in words the buyer can act on."""
-    when = (
-        formats.date_format(timezone.localtime(licence.suspended_at), "DATETIME_FORMAT")
-        if licence.suspended_at
-        else ""
-    )
-    if licence.status == Licence.Status.SUSPENDED:
-        return _(
-            "This licence is suspended by the exchange since %(when)s: %(reason)s. Access "
-            "resumes if it is reinstated."
-        ) % {"when": when, "reason": licence.suspension_reason}
-    if licence.status == Licence.Status.REVOKED:
-        return _("This licence was revoked: %(reason)s") % {"reason": licence.end_reason}
-    if licence.status == Licence.Status.EXPIRED:
-        return _("This licence has expired; the provider can renew it.")
+def _not_started_message(licence: Licence) -> str:
     return _("This licence starts on %(when)s.") % {
         "when": formats.date_format(timezone.localtime(licence.starts_at), "DATETIME_FORMAT")
     }
+
+
+class _Refused(Exception):
+    """Carries the refusal page out of the query helper to the view that returns it."""
+
+    def __init__(self, response):
+        super().__init__()
+        self.response = response
+
+
+def refusal_page(request, licence: Licence, exc: DomainError):
+    """The page a buyer sees instead of an answer: what happened, when, by whom, and what
+    they can do (renew, request again, contact the provider), with the refusal's code."""
+    provider = licence.product.provider
+    refusal = {
+        "code": exc.code,
+        "message": exc.message,
+        "at": None,
+        "by": "",
+        "reason": "",
+        "next_steps": "",
+        "request_again": False,
+        "back_to_panel": False,
+    }
+    if isinstance(exc, AccessStopped):
+        refusal.update(
+            title={
+                "licence_suspended": _("Your licence is suspended"),
+                "licence_revoked": _("Your licence was revoked"),
+                "licence_expired": _("Your licence has expired"),
+            }.get(exc.code, _("Access has stopped")),
+            at=exc.at,
+            by=exc.by,
+            reason=exc.reason,
+            next_steps=exc.next_steps,
+            request_again=exc.code != "licence_suspended",
+        )
+    elif isinstance(exc, ProductSuspended):
+        refusal.update(
+            title=_("The product is suspended"),
+            at=licence.product.suspended_at,
+            by=_("the exchange"),
+            reason=licence.product.suspension_reason,
+            next_steps=_(
+                "Access under your licence is paused until the exchange reinstates the "
+                "product. Contact the exchange or %(provider)s."
+            )
+            % {"provider": provider.legal_name},
+        )
+    elif isinstance(exc, QuotaExceeded):
+        refusal.update(
+            title=_("Your monthly quota is used up"),
+            message=_(
+                "Your licence allows %(n)s queries a month and all of them are used; it "
+                "resets on %(when)s."
+            )
+            % {
+                "n": licence.queries_per_month,
+                "when": formats.date_format(timezone.localtime(exc.resets_at), "DATETIME_FORMAT"),
+            },
+            at=exc.resets_at,
+            next_steps=_(
+                "Wait until the quota resets, or ask %(provider)s for an offer with a larger quota."
+            )
+            % {"provider": provider.legal_name},
+            back_to_panel=True,
+        )
+    elif isinstance(exc, PrivacyBudgetExhausted):
+        refusal.update(
+            title=_("The privacy budget is spent"),
+            at=exc.renews_at,
+            next_steps=_(
+                "Queries already answered can be asked again at no cost. For new questions, "
+                "wait for the budget to renew or contact %(provider)s."
+            )
+            % {"provider": provider.legal_name},
+            back_to_panel=True,
+        )
+    else:
+        refusal["title"] = _("Access refused")
+    status = 429 if isinstance(exc, (QuotaExceeded, PrivacyBudgetExhausted)) else 403
+    return render(
+        request,
+        "licensing/access_refused.html",
+        {"licence": licence, "product": licence.product, "provider": provider, "refusal": refusal},
+        status=status,
+    )
 
 
 @login_required
@@ -558,7 +638,10 @@ def _not_live_message(licence: Licence) -> str:
 def try_query(request, licence_id):
     licence = _held_licence(request, licence_id)
     if not licence.is_live():
-        messages.error(request, _not_live_message(licence))
+        refusal = selectors.access_refusal(licence)
+        if refusal is not None:
+            return refusal_page(request, licence, refusal)
+        messages.error(request, _not_started_message(licence))
         return redirect("licensing:licence_detail", pk=licence.pk)
     org = active_organization(request)
     result = preview = None
@@ -568,7 +651,10 @@ def try_query(request, licence_id):
             if request.POST.get("preview"):
                 preview = _preview_try_query(licence, form)
             else:
-                result = _run_try_query(request, org, licence, form)
+                try:
+                    result = _run_try_query(request, org, licence, form)
+                except _Refused as refused:
+                    return refused.response
     else:
         form = TryQueryForm(licence=licence)
     # The budget gauge shows what is left after this request's query.
@@ -629,16 +715,10 @@ def _run_try_query(request, org, licence: Licence, form: TryQueryForm) -> dict |
     except NoLiveLicence:
         raise Http404 from None
     except QueryError as exc:
-        where = f"{exc.path}: " if exc.path else ""
-        form.add_error(form.field_for_path(exc.path), f"{where}{exc.message}")
+        form.add_query_error(exc)
         return None
-    except QuotaExceeded as exc:
-        messages.error(
-            request,
-            _("Your monthly quota is used up; it resets on %(when)s.")
-            % {"when": formats.date_format(timezone.localtime(exc.resets_at), "DATETIME_FORMAT")},
-        )
-        return None
+    except (AccessStopped, ProductSuspended, QuotaExceeded, PrivacyBudgetExhausted) as exc:
+        raise _Refused(refusal_page(request, licence, exc)) from None
     except (Unavailable, RegionTimeout) as exc:
         messages.error(request, exc.message)
         return None

@@ -346,7 +346,14 @@ def test_expiry_by_the_beat_task_removes_access(api_client, market):
             HTTP_X_PURPOSE="market-research",
             HTTP_X_PROCESSING_JURISDICTION="CN",
         )
-        assert response.status_code == 404
+        # The buyer held the licence: the refusal says it expired, when, and what to do.
+        assert response.status_code == 403
+        error = response.json()["error"]
+        assert error["code"] == "licence_expired"
+        assert error["licence"] == licence.pk
+        assert error["at"] == licence.ends_at.isoformat()
+        assert "expired on" in error["message"]
+        assert "renew" in error["next_steps"]
 
 
 def test_revocation_removes_access_at_once(api_client, market):
@@ -368,8 +375,21 @@ def test_revocation_removes_access_at_once(api_client, market):
         f"/api/v1/licences/{licence.pk}/revoke/", {"reason": "Breach of terms"}, format="json"
     )
     assert done.status_code == 200 and done.json()["status"] == "revoked"
-    assert bearer(api_client, raw).post(url, QUERY, format="json", **headers).status_code == 404
+    refused = bearer(api_client, raw).post(url, QUERY, format="json", **headers)
+    assert refused.status_code == 403
+    error = refused.json()["error"]
+    assert error["code"] == "licence_revoked"
+    assert error["reason"] == "Breach of terms"
+    assert error["by"] == provider.legal_name
+    assert error["provider"] == {"name": provider.legal_name, "slug": provider.slug}
+    assert "was revoked on" in error["message"] and "Breach of terms" in error["message"]
+    assert "request a new licence" in error["next_steps"]
     assert "use_product" not in get_perms(licence.buyer.group, licence.product)
+    # Another buyer that never held a licence still finds no such endpoint.
+    stranger = OrganizationFactory(jurisdiction="SG", is_provider=False)
+    _su, sraw = token_for(stranger)
+    never = bearer(APIClient(), sraw).post(url, QUERY, format="json", **headers)
+    assert never.status_code == 404 and never.json()["error"]["code"] == "not_found"
 
 
 def test_odrl_policy_is_valid_json_ld(api_client, market):

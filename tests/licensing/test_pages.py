@@ -341,9 +341,11 @@ def test_try_a_query_errors_are_form_errors(client, product, buyer, provider):
     licence = _granted_licence(client, product, buyer, provider)
     response = _query(client, licence, fn="sum")
     assert response.status_code == 200
-    assert "aggregates[0]" in str(response.context["form"].errors)
+    # In words on the field at fault, not the query document's path.
+    assert response.context["form"].errors["column"] == ["Choose a column to compute the sum of."]
+    assert "aggregates[0]" not in response.content.decode()
     response = _query(client, licence, filter_column="hour", filter_value="noon")
-    assert "filters[0].value" in str(response.context["form"].errors)
+    assert response.context["form"].errors["filter_value"] == ["“noon” is not a whole number."]
     assert not UsageRecord.objects.exists()
 
 
@@ -352,9 +354,13 @@ def test_try_a_query_over_quota_shows_the_reset_time(client, provider, buyer):
     licence = _granted_licence(client, product, buyer, provider)
     assert _query(client, licence).context["result"] is not None
     response = _query(client, licence)
-    assert response.status_code == 200
-    assert response.context["result"] is None
-    assert "quota is used up; it resets on" in response.content.decode()
+    assert response.status_code == 429
+    body = response.content.decode()
+    assert "Your monthly quota is used up" in body
+    assert "allows 1 queries a month" in body and "it resets on" in body
+    assert "quota_exceeded" in body
+    assert "ask KL Footfall Sdn. Bhd. for an offer with a larger quota" in body
+    assert reverse("licensing:try_query", args=[licence.pk]) in body
 
 
 def test_unlicensed_user_gets_no_panel_and_404(client, product, buyer, provider):
@@ -375,13 +381,20 @@ def test_revoked_licence_stops_the_panel(client, product, buyer, provider):
     services.licence_revoke(licence=licence, actor=provider[1], reason="Breach.")
     page = client.get(reverse("catalogue:product", args=[product.slug])).content.decode()
     assert 'id="try-query"' not in page
-    # The panel no longer runs queries: it sends the buyer to the licence page, which says
-    # the licence was revoked and why.
+    # "Run the query" after revocation: a refusal page saying what happened, when, by
+    # whom, why, and what the buyer can do, not a bare 404.
     answer = _query(client, licence)
-    assert answer.status_code == 302
-    assert answer["Location"] == reverse("licensing:licence_detail", args=[licence.pk])
-    page = client.get(answer["Location"]).content.decode()
-    assert "This licence was revoked" in page and "Breach." in page
+    assert answer.status_code == 403
+    page = answer.content.decode()
+    assert "Your licence was revoked" in page
+    assert "by KL Footfall Sdn. Bhd.: Breach." in page
+    assert "licence_revoked" in page
+    assert "Contact KL Footfall Sdn. Bhd. about the revocation" in page
+    assert reverse("catalogue:provider", args=[provider[0].slug]) in page
+    assert reverse("catalogue:product", args=[product.slug]) + "#offers" in page
+    assert client.get(reverse("licensing:try_query", args=[licence.pk])).status_code == 403
+    detail = client.get(reverse("licensing:licence_detail", args=[licence.pk])).content.decode()
+    assert "This licence was revoked" in detail and "Breach." in detail
 
 
 def test_usage_chart_appears_after_a_query(client, product, buyer, provider):

@@ -225,6 +225,10 @@ def test_a_suspended_licence_page_says_so(client, licensed):
     services.licence_suspend(licence=licence, actor=admin, reason="Regulator's order")
     client.force_login(licensed["buyer"].memberships.first().user)
     panel = client.get(reverse("licensing:try_query", args=[licence.pk]))
-    assert panel.status_code == 302
-    page = client.get(panel["Location"]).content.decode()
-    assert "suspended by the exchange" in page and "Regulator&#x27;s order" in page
+    assert panel.status_code == 403
+    page = panel.content.decode()
+    assert "Your licence is suspended" in page and "Regulator&#x27;s order" in page
+    assert "by the exchange" in page and "licence_suspended" in page
+    assert "it resumes if the exchange reinstates the licence" in page
+    detail = client.get(reverse("licensing:licence_detail", args=[licence.pk])).content.decode()
+    assert "suspended by the exchange" in detail and "Regulator&#x27;s order" in detail
