@@ -10,7 +10,7 @@ boolean (only words such as true/false/yes/no: a column of 0 and 1 stays an inte
 integer, number, date (YYYY-MM-DD), then string. An empty column is a string.
 
 Identifier candidates: a column whose name says so (``id``, ``*_id``, ``code``, ``uuid``,
-``email``, ``phone``, ``nric`` …), or a string or integer column whose values are all
+``email``, ``phone``, ``nric`` …), or a string column whose values are all
 distinct over at least ``MIN_ROWS_FOR_DISTINCT`` rows. The personal-data scan (in
 compliance) adds its own hints on top.
 """
@@ -38,6 +38,9 @@ _ID_NAME = re.compile(
     r"(^|_)(id|uuid|guid|code|key|email|e_mail|phone|mobile|nric|ic|passport|account)(_|$)"
 )
 _BOOLEAN_WORDS = (TRUE_WORDS | FALSE_WORDS) - {"0", "1"}
+# Only calendar dates written YYYY-MM-DD are proposed as dates (Python also reads ISO week
+# dates such as 2026-W40, which a spreadsheet or the query engine would not).
+_PLAIN_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 @dataclass
@@ -94,6 +97,8 @@ def _narrowest(candidates: list[str], cell: str) -> list[str]:
         if ftype == "boolean":
             if cell.strip().lower() in _BOOLEAN_WORDS:
                 kept.append(ftype)
+            continue
+        if ftype == "date" and not _PLAIN_DATE.fullmatch(cell.strip()):
             continue
         try:
             parse_cell(ftype, cell)
@@ -176,7 +181,7 @@ def infer_schema(stream: IO[bytes], *, max_rows: int | None = None, preview_rows
         if _ID_NAME.search(suggest_name(head)):
             reasons.append("name")
         unique = distinct[i] is not None and empty[i] == 0 and count >= MIN_ROWS_FOR_DISTINCT
-        if unique and ftype in ("string", "integer"):
+        if unique and ftype == "string":  # distinct counts or amounts identify nothing
             reasons.append("unique")
         columns.append(
             ColumnSuggestion(

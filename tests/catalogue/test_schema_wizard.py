@@ -251,3 +251,19 @@ def test_the_script_gets_the_next_address_rather_than_a_redirect(client, provide
 def test_other_organisations_cannot_open_the_wizard(client, provider_draft):
     client.force_login(member_of(OrganizationFactory(jurisdiction="MY")))
     assert client.get(_wizard(provider_draft)).status_code == 404
+
+
+def test_only_plain_calendar_dates_are_dates_and_distinct_counts_identify_nothing():
+    found = infer_schema(
+        io.BytesIO(
+            b"week,day,visits,code\n"
+            b"2026-W40,2026-10-01,120,P1\n2026-W41,2026-10-08,130,P2\n2026-W42,2026-10-15,90,P3\n"
+            b"2026-W43,2026-10-22,95,P4\n2026-W44,2026-10-29,150,P5\n"
+        )
+    )
+    assert [(c.name, c.type, c.identifier) for c in found.columns] == [
+        ("week", "string", True),  # distinct strings: maybe an identifier, for the provider
+        ("day", "date", False),
+        ("visits", "integer", False),
+        ("code", "string", True),
+    ]
