@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django.db.models import CharField, Count, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Cast
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Organization, User
 from catalogue.models import DataProduct, ProductVersion
@@ -205,12 +205,12 @@ def provider_subjects_ytd(
 # --- the provider's wizard: a schema suggested from an uploaded sample ---------------------
 
 PII_KIND_LABELS = {
-    "cn_resident_id": _lazy("China resident ID numbers"),
-    "my_nric": _lazy("Malaysian MyKad numbers"),
-    "sg_nric": _lazy("Singapore NRIC/FIN numbers"),
-    "phone": _lazy("phone numbers"),
-    "email": _lazy("e-mail addresses"),
-    "bank_card": _lazy("bank card numbers"),
+    "cn_resident_id": gettext_lazy("China resident ID numbers"),
+    "my_nric": gettext_lazy("Malaysian MyKad numbers"),
+    "sg_nric": gettext_lazy("Singapore NRIC/FIN numbers"),
+    "phone": gettext_lazy("phone numbers"),
+    "email": gettext_lazy("e-mail addresses"),
+    "bank_card": gettext_lazy("bank card numbers"),
 }
 
 
