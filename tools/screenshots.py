@@ -38,29 +38,49 @@ REVIEWER = "legal@exchange.example"
 # What the script asks the demo database for, printed as JSON by `manage.py shell`.
 IDS_SCRIPT = """
 import json
+from accounts.models import User
+from catalogue import services
+from catalogue.models import Category, DataProduct
 from compliance.models import StageReview
 from licensing.models import Licence
 active = Licence.objects.filter(status="active", buyer__memberships__user__email="%(buyer)s")
 stage = StageReview.objects.filter(stage="legal", status="awaiting_decision").first()
+owner = User.objects.get(email="%(provider)s")
+org = owner.memberships.first().organization
+draft = DataProduct.objects.filter(provider=org, title="KL mall loyalty visits").first()
+if draft is None:
+    draft = services.product_create(
+        provider=org, actor=owner, title="KL mall loyalty visits",
+        summary="Weekly visits by loyalty members per mall.",
+        category=Category.objects.get(slug="retail-consumer"), origin_jurisdiction="MY", tags=[])
 print(json.dumps({
+    "draft": draft.slug,
     "licence": active.order_by("pk").values_list("pk", flat=True).first(),
     "stage": stage.pk if stage else None,
 }))
 """
 
 
+# The sample the wizard reads in the screenshots (one e-mail address: a personal-data hint).
+SAMPLE = (
+    b"mall,visit_week,visits,contact\n"
+    b"Pavilion,2026-W40,120,siti.hajar@example.com\nPavilion,2026-W41,130,\n"
+    b"Suria,2026-W40,90,\nSuria,2026-W41,95,\nMid Valley,2026-W40,150,\n"
+)
+
+
 def pages(ids: dict) -> list[tuple[str, str | None, str]]:
     """(name, who is logged in, path) of each page shown in the README."""
     listed = "kl-mall-foot-traffic"
     found = [
-        ("home", None, "/"),
         ("catalogue", None, "/catalogue/?category=retail-footfall"),
         ("product", BUYER, f"/catalogue/p/{listed}/"),
         ("dashboard", PROVIDER, "/catalogue/dashboard/"),
         ("manage", PROVIDER, f"/catalogue/dashboard/{listed}/"),
         ("usage", PROVIDER, "/licences/granted/"),
-        ("licences", BUYER, "/licences/"),
     ]
+    found.append(("wizard", PROVIDER, f"/catalogue/dashboard/{ids['draft']}/v/1/wizard/"))
+    found.append(("wizard-confirm", PROVIDER, f"/catalogue/dashboard/{ids['draft']}/v/1/wizard/"))
     if ids.get("licence"):
         found.append(("licence", BUYER, f"/licences/{ids['licence']}/"))
         found.append(("query-panel", BUYER, f"/licences/{ids['licence']}/try/"))
@@ -140,6 +160,13 @@ def shoot(base: str, out: Path, ids: dict, languages, widths) -> list[str]:
                     page = contexts[user].new_page()
                     page.goto(base + path)
                     page.wait_for_load_state("networkidle")
+                    if name == "wizard-confirm":
+                        page.set_input_files(
+                            "#wizard-file",
+                            {"name": "loyalty.csv", "mimeType": "text/csv", "buffer": SAMPLE},
+                        )
+                        page.click("#wizard button[type=submit]")
+                        page.wait_for_selector("#wizard[data-step=confirm]")
                     scroll = page.evaluate(
                         "[document.scrollingElement.scrollWidth, window.innerWidth]"
                     )

@@ -267,3 +267,58 @@ def test_only_plain_calendar_dates_are_dates_and_distinct_counts_identify_nothin
         ("visits", "integer", False),
         ("code", "string", True),
     ]
+
+
+# --- the version form beside it -----------------------------------------------------------
+
+
+def _version_form_data(**overrides):
+    data = {
+        "description": "Weekly visits.",
+        "data_categories": ["non_personal"],
+        "data_subject_count": "0",
+        "min_group_size": "10",
+        "update_frequency": "weekly",
+        "delivery_mode": "insight_report",
+        "schema": "",
+        "lawful_basis": "Our own loyalty programme.",
+    }
+    data.update(overrides)
+    return data
+
+
+@pytest.mark.django_db
+def test_the_version_form_keeps_the_schema_when_left_empty(client, provider_draft):
+    version = provider_draft.versions.get()
+    services.version_start_from_sample(
+        version=version,
+        actor=provider_draft.provider.memberships.get().user,
+        schema={"fields": [{"name": "mall", "type": "string"}, {"name": "n", "type": "integer"}]},
+        upload=csv_upload(b"mall,n\nPavilion,3\n"),
+    )
+    url = reverse("catalogue:version_edit", args=[provider_draft.slug, 1])
+    page = client.get(url).content.decode()
+    assert "&quot;name&quot;: &quot;mall&quot;" in page  # the schema is shown, editable by hand
+    response = client.post(url, _version_form_data())
+    assert response.status_code == 302
+    version.refresh_from_db()
+    assert [f["name"] for f in version.schema_fields()] == ["mall", "n"]
+    assert version.sample_rows == 1  # an unchanged schema keeps the sample
+    response = client.post(url, _version_form_data(schema="{not json"))
+    assert response.status_code == 200 and "Not valid JSON" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_fields_the_checklist_demands_are_not_marked_optional(client, provider_draft):
+    page = client.get(reverse("catalogue:version_edit", args=[provider_draft.slug, 1]))
+    html = page.content.decode()
+    label = html.split('for="id_lawful_basis"')[1].split("</label>")[0]
+    assert "needed to submit" in label and "optional" not in label
+    label = html.split('for="id_description"')[1].split("</label>")[0]
+    assert "needed to submit" in label and "optional" not in label
+    label = html.split('for="id_consent_evidence"')[1].split("</label>")[0]
+    assert "needed to submit personal data" in label
+    # A group of checkboxes is a fieldset whose legend names it, above its options.
+    group = html.split('<fieldset class="field choice-group')[1].split("</fieldset>")[0]
+    assert "<legend>Data categories" in group
+    assert group.index("<legend>") < group.index('id="id_data_categories_0"')

@@ -168,11 +168,50 @@ def test_axe_finds_no_serious_or_critical_violation(open_page, exchange):
     assert found == {}, found
 
 
-def test_axe_on_the_phone_layout_of_the_product_page(open_page, exchange):
+def test_axe_on_the_phone_layout_of_the_product_and_case_pages(open_page, exchange):
     page = open_page(PHONE)
     log_in(page, exchange["buyer"])
     page.goto(page.base + f"/catalogue/p/{exchange['product'].slug}/")
     assert serious_violations(page) == []
+    desk = open_page(PHONE)
+    log_in(desk, exchange["reviewer"])
+    desk.goto(desk.base + "/admin/compliance/legalqueue/")
+    with desk.expect_navigation():
+        desk.locator("#result_list tbody tr a", has_text="Klang Valley").first.click()
+    assert horizontal_overflow(desk) == 0
+    assert serious_violations(desk) == []
+    shot(desk, "phone-admin-case")
+
+
+def test_the_wizard_on_a_phone(open_page, exchange):
+    from catalogue import services
+    from tests.factories import category
+
+    provider = exchange["provider"]
+    draft = services.product_create(
+        provider=provider.memberships.get().organization,
+        actor=provider,
+        title="KL mall loyalty visits",
+        summary="Weekly visits by loyalty members.",
+        category=category(),
+        origin_jurisdiction="MY",
+        tags=[],
+    )
+    page = open_page(PHONE)
+    log_in(page, provider)
+    page.goto(page.base + f"/catalogue/dashboard/{draft.slug}/v/1/wizard/")
+    assert horizontal_overflow(page) == 0
+    assert serious_violations(page) == []
+    sample = b"mall,visits,contact\nPavilion,120,+60 12-345 6789\nSuria,90,\nMid Valley,150,\n"
+    page.set_input_files(
+        "#wizard-file", {"name": "loyalty.csv", "mimeType": "text/csv", "buffer": sample}
+    )
+    page.click("#wizard button[type=submit]")
+    page.wait_for_selector("#wizard[data-step=confirm]")
+    assert "+60 *******89" in page.locator(".pii-hint").inner_text()
+    assert horizontal_overflow(page) == 0
+    assert serious_violations(page) == []
+    shot(page, "phone-wizard-confirm")
 
 
 def test_the_language_switch_translates_the_product_page_and_keeps_it(open_page, exchange):
