@@ -73,7 +73,7 @@ def pages(ids: dict) -> list[tuple[str, str | None, str]]:
     """(name, who is logged in, path) of each page shown in the README."""
     listed = "kl-mall-foot-traffic"
     found = [
-        ("catalogue", None, "/catalogue/?category=retail-footfall"),
+        ("catalogue", None, "/catalogue/?origin=MY"),
         ("product", BUYER, f"/catalogue/p/{listed}/"),
         ("dashboard", PROVIDER, "/catalogue/dashboard/"),
         ("manage", PROVIDER, f"/catalogue/dashboard/{listed}/"),
@@ -135,7 +135,7 @@ def log_in(context, base: str, email: str) -> None:
     page.close()
 
 
-def shoot(base: str, out: Path, ids: dict, languages, widths) -> list[str]:
+def shoot(base: str, out: Path, ids: dict, languages, widths, only=None) -> list[str]:
     from playwright.sync_api import sync_playwright
 
     out.mkdir(parents=True, exist_ok=True)
@@ -147,6 +147,8 @@ def shoot(base: str, out: Path, ids: dict, languages, widths) -> list[str]:
                 width, height = WIDTHS[width_name]
                 contexts = {}
                 for name, user, path in pages(ids):
+                    if only and name not in only:
+                        continue
                     if user not in contexts:
                         context = browser.new_context(
                             viewport={"width": width, "height": height}, locale="en-GB"
@@ -188,6 +190,7 @@ def main() -> int:
     parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
     parser.add_argument("--languages", default=",".join(LANGUAGES))
     parser.add_argument("--widths", default=",".join(WIDTHS))
+    parser.add_argument("--pages", help="only these pages (comma-separated names)")
     args = parser.parse_args()
     languages = args.languages.split(",")
     widths = args.widths.split(",")
@@ -218,7 +221,8 @@ def main() -> int:
         try:
             wait_for(base + "/healthz")
             ids = demo_ids(env)
-            overflowing = shoot(base, Path(args.out), ids, languages, widths)
+            only = set(args.pages.split(",")) if args.pages else None
+            overflowing = shoot(base, Path(args.out), ids, languages, widths, only)
         finally:
             if server:
                 server.terminate()
