@@ -120,3 +120,10 @@ backup: install
 .PHONY: mutants
 mutants: install-dev
 	$(BIN)/python tools/transition_mutants.py
+
+# docs/screenshots/: the main pages at phone and desktop width in the three languages, from
+# a throw-away demo database (Debian's Chromium; see tools/screenshots.py).
+.PHONY: screenshots
+screenshots: install-dev system-packages
+	rm -f docs/screenshots/*.png
+	$(BIN)/python tools/screenshots.py --out docs/screenshots

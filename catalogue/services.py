@@ -397,7 +397,12 @@ def _clean_privacy(version: ProductVersion, fields: dict[str, Any]) -> dict:
 
 
 def _store_csv(
-    *, version: ProductVersion, actor: User, upload: UploadedFile, kind: str
+    *,
+    version: ProductVersion,
+    actor: User,
+    upload: UploadedFile,
+    kind: str,
+    schema: dict | None = None,
 ) -> ProductVersion:
     limits = {
         "sample": (settings.SAMPLE_MAX_BYTES, settings.SAMPLE_MAX_ROWS),
@@ -416,10 +421,18 @@ def _store_csv(
     name = (upload.name or "").lower()
     if not name.endswith(".csv"):
         raise InvalidInput(_("Upload a .csv file."), field=kind)
+    if schema is not None:
+        try:
+            schema = validate_schema(schema)
+        except SchemaError as exc:
+            raise InvalidInput(" ".join(exc.errors), field="schema") from exc
     upload.seek(0)
     try:
         report = validate_csv(
-            upload, version.schema or {}, max_rows=max_rows, preview_rows=PREVIEW_ROWS
+            upload,
+            schema if schema is not None else (version.schema or {}),
+            max_rows=max_rows,
+            preview_rows=PREVIEW_ROWS,
         )
     except CsvValidationError as exc:
         raise InvalidInput(str(exc), field=kind) from exc
@@ -435,6 +448,19 @@ def _store_csv(
             getattr(version, kind).name = staged.final
             setattr(version, f"{kind}_rows", report.rows)
             update = [kind, f"{kind}_rows", "updated_at"]
+            if schema is not None and schema != version.schema:
+                # The schema confirmed in the wizard comes with its sample; a dataset checked
+                # against the old schema proves nothing any more.
+                version.schema = schema
+                version.dataset, version.dataset_rows, version.dataset_bytes = "", 0, 0
+                update += ["schema", "dataset", "dataset_rows", "dataset_bytes"]
+                audit_record(
+                    action="catalogue.version.updated",
+                    actor=actor,
+                    organization=version.product.provider,
+                    obj=version,
+                    after={"fields": ["schema"], "from": "sample"},
+                )
             if kind == "sample":
                 # What the product page and the reviewers see of the sample: stored now, so
                 # the web process never reads the file back from its data region.
@@ -469,6 +495,14 @@ def _human_bytes(n: int) -> str:
 
 def version_upload_sample(*, version: ProductVersion, actor: User, upload: UploadedFile):
     return _store_csv(version=version, actor=actor, upload=upload, kind="sample")
+
+
+def version_start_from_sample(
+    *, version: ProductVersion, actor: User, schema: dict, upload: UploadedFile
+) -> ProductVersion:
+    """The wizard's confirmation: the schema the provider confirmed (suggested from this
+    very file) and the sample, checked against it and saved together, or neither."""
+    return _store_csv(version=version, actor=actor, upload=upload, kind="sample", schema=schema)
 
 
 def version_upload_dataset(*, version: ProductVersion, actor: User, upload: UploadedFile):

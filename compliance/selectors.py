@@ -5,9 +5,11 @@ from dataclasses import dataclass
 from django.db.models import CharField, Count, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Cast
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Organization, User
 from catalogue.models import DataProduct, ProductVersion
+from compliance.checks.pii import find_pii, scan_csv
 from compliance.models import (
     CheckRun,
     Finding,
@@ -20,6 +22,9 @@ from compliance.models import (
 )
 from kernel.outbox.models import OutboxMessage
 from kernel.outbox.services import pending_for as outbox_pending_for
+from kernel.tabular.csvstream import CsvFormatError
+from kernel.tabular.infer import SchemaSuggestion, infer_schema
+from kernel.tabular.schema import CsvValidationError
 
 
 def stages_user_may_decide(user: User) -> list[str]:
@@ -195,3 +200,73 @@ def provider_subjects_ytd(
         sum(plain for plain, _sensitive in per_product.values()),
         sum(sensitive for _plain, sensitive in per_product.values()),
     )
+
+
+# --- the provider's wizard: a schema suggested from an uploaded sample ---------------------
+
+PII_KIND_LABELS = {
+    "cn_resident_id": gettext_lazy("China resident ID numbers"),
+    "my_nric": gettext_lazy("Malaysian MyKad numbers"),
+    "sg_nric": gettext_lazy("Singapore NRIC/FIN numbers"),
+    "phone": gettext_lazy("phone numbers"),
+    "email": gettext_lazy("e-mail addresses"),
+    "bank_card": gettext_lazy("bank card numbers"),
+}
+
+
+@dataclass
+class PersonalDataHint:
+    kind: str
+    label: str
+    count: int
+    masked: str  # one example, masked as the technical review shows it
+
+
+@dataclass
+class WizardSuggestion:
+    suggestion: SchemaSuggestion
+    personal_data: dict[str, list[PersonalDataHint]]  # by header
+
+    @property
+    def has_personal_data(self) -> bool:
+        return any(self.personal_data.values())
+
+
+def _masked_text(text: str) -> str:
+    for match in sorted(find_pii(text), key=lambda m: m.start, reverse=True):
+        text = text[: match.start] + match.masked + text[match.end :]
+    return text
+
+
+def schema_suggestion_for_upload(upload, *, max_rows: int) -> WizardSuggestion:
+    """Reads an uploaded CSV twice from its stream (types, then the personal-data scan of
+    every row) and returns the suggestion. Nothing is stored: the web process reads the
+    upload for this validation and preview only. Raises CsvValidationError."""
+    upload.seek(0)
+    suggestion = infer_schema(upload, max_rows=max_rows)
+    upload.seek(0)
+    try:
+        scan = scan_csv(upload, max_findings=200)
+    except CsvFormatError as exc:
+        raise CsvValidationError(exc.message, line=exc.line) from None
+    upload.seek(0)
+    for column in suggestion.columns:
+        # The examples shown beside each column are masked as the findings are.
+        column.examples = [_masked_text(text) for text in column.examples]
+    hints: dict[str, list[PersonalDataHint]] = {c.header: [] for c in suggestion.columns}
+    seen: dict[tuple[str, str], PersonalDataHint] = {}
+    counts: dict[tuple[str, str], int] = {}
+    for finding in scan.findings:
+        counts[(finding.column, finding.kind)] = counts.get((finding.column, finding.kind), 0) + 1
+        if (finding.column, finding.kind) not in seen and finding.column in hints:
+            hint = PersonalDataHint(
+                kind=finding.kind,
+                label=str(PII_KIND_LABELS.get(finding.kind, finding.kind)),
+                count=0,
+                masked=finding.masked,
+            )
+            seen[(finding.column, finding.kind)] = hint
+            hints[finding.column].append(hint)
+    for key, hint in seen.items():
+        hint.count = counts[key]
+    return WizardSuggestion(suggestion=suggestion, personal_data=hints)

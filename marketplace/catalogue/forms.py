@@ -13,6 +13,7 @@ from catalogue.models import (
     Purpose,
     VersionAttachment,
 )
+from kernel.tabular.schema import FIELD_TYPES, MAX_FIELDS
 
 
 class ProductForm(forms.Form):
@@ -57,10 +58,13 @@ class VersionForm(forms.Form):
     )
     schema = forms.CharField(
         label=_("Schema (JSON)"),
+        required=False,
         widget=forms.Textarea(attrs={"rows": 10, "class": "mono", "spellcheck": "false"}),
         help_text=_(
-            '{"fields": [{"name": "district", "type": "string", "description": "…", '
-            '"identifier": false}]} — types: string, integer, number, date, boolean.'
+            "Easier: “Start from the sample CSV” on the product page suggests it from your "
+            'file. Or by hand: {"fields": [{"name": "district", "type": "string", '
+            '"description": "…", "identifier": false}]} — types: string, integer, number, '
+            "date, boolean. Leave empty to keep the schema as it is."
         ),
     )
     lawful_basis = forms.CharField(
@@ -102,9 +106,23 @@ class VersionForm(forms.Form):
         label=_("Change note"), widget=forms.Textarea(attrs={"rows": 2}), required=False
     )
 
+    # Fields a draft may leave empty but the submission checklist
+    # (catalogue.services.version_readiness_problems) demands: not "optional".
+    NEEDED_TO_SUBMIT = ("description", "lawful_basis", "rights_confirmed")
+    NEEDED_FOR_PERSONAL_DATA = ("consent_evidence",)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.NEEDED_TO_SUBMIT:
+            self.fields[name].submit_note = _("needed to submit")
+        for name in self.NEEDED_FOR_PERSONAL_DATA:
+            self.fields[name].submit_note = _("needed to submit personal data")
+
     def clean_schema(self):
+        if not self.cleaned_data["schema"].strip():
+            return None  # kept as it is (the wizard writes it from the sample)
         try:
-            return json.loads(self.cleaned_data["schema"] or "{}")
+            return json.loads(self.cleaned_data["schema"])
         except json.JSONDecodeError as exc:
             raise forms.ValidationError(
                 _("Not valid JSON (line %(line)s, column %(col)s): %(msg)s")
@@ -114,7 +132,11 @@ class VersionForm(forms.Form):
     @classmethod
     def initial_for(cls, version: ProductVersion) -> dict:
         data = {name: getattr(version, name) for name in cls.base_fields if name != "schema"}
-        data["schema"] = json.dumps(version.schema or {"fields": []}, indent=2, ensure_ascii=False)
+        data["schema"] = (
+            json.dumps(version.schema, indent=2, ensure_ascii=False)
+            if version.schema and version.schema.get("fields")
+            else ""
+        )
         return data
 
 
@@ -222,3 +244,20 @@ class OfferForm(forms.Form):
 
 class DelistForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class WizardColumnForm(forms.Form):
+    """One column of the schema suggested from the sample, as the provider confirms it."""
+
+    name = forms.CharField(widget=forms.HiddenInput, max_length=63)
+    type = forms.ChoiceField(label=_("Type"), choices=[(t, t) for t in FIELD_TYPES])
+    identifier = forms.BooleanField(
+        label=_("Identifies a person or a thing (never a group key)"), required=False
+    )
+    description = forms.CharField(label=_("Description"), max_length=500, required=False)
+    unit = forms.CharField(label=_("Unit"), max_length=40, required=False)
+
+
+WizardColumnFormSet = forms.formset_factory(
+    WizardColumnForm, extra=0, max_num=MAX_FIELDS, validate_max=True, absolute_max=MAX_FIELDS
+)

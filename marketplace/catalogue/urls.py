@@ -23,6 +23,7 @@ urlpatterns = [
         views.version_upload,
         name="version_upload",
     ),
+    path("dashboard/<slug:slug>/v/<int:number>/wizard/", views.version_wizard, name="wizard"),
     path("dashboard/<slug:slug>/v/<int:number>/evidence/", views.evidence_add, name="evidence_add"),
     path(
         "dashboard/<slug:slug>/v/<int:number>/submit/", views.version_submit, name="version_submit"

@@ -3,8 +3,9 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -17,6 +18,7 @@ from compliance.services.cases import review_submit
 from compliance.services.notifications import notification_mark_read
 from kernel.exceptions import DomainError
 from kernel.ledger.selectors import events_for_object
+from kernel.tabular.schema import CsvValidationError
 from marketplace.catalogue.forms import (
     DelistForm,
     EvidenceForm,
@@ -24,6 +26,7 @@ from marketplace.catalogue.forms import (
     ProductForm,
     UploadForm,
     VersionForm,
+    WizardColumnFormSet,
 )
 from marketplace.db_router import reads_from_replica
 from marketplace.pagination import CountedPaginator
@@ -279,8 +282,9 @@ def version_edit(request, slug, number):
         return redirect("catalogue:manage", slug=slug)
     form = VersionForm(request.POST or None, initial=VersionForm.initial_for(version))
     if request.method == "POST" and form.is_valid():
+        fields = {k: v for k, v in form.cleaned_data.items() if k != "schema" or v is not None}
         try:
-            services.version_update(version=version, actor=request.user, **form.cleaned_data)
+            services.version_update(version=version, actor=request.user, **fields)
         except DomainError as exc:
             _apply_error(form, exc)
         else:
@@ -291,6 +295,99 @@ def version_edit(request, slug, number):
         "catalogue/version_form.html",
         {"form": form, "version": version, "product": version.product},
     )
+
+
+def _wizard_done(request, slug):
+    """After the wizard's confirmation: a redirect, or for the page's script (which sent
+    the file itself, to show its progress) the address to go to next."""
+    url = reverse("catalogue:manage", args=[slug])
+    if request.headers.get("X-Wizard") == "1":
+        return HttpResponse(status=200, headers={"X-Wizard-Location": url})
+    return redirect(url)
+
+
+def _wizard_columns(found) -> list[dict]:
+    """What the confirmation step shows beside each column's form."""
+    return [
+        {"column": c, "personal_data": found.personal_data.get(c.header, [])}
+        for c in found.suggestion.columns
+    ]
+
+
+@login_required
+def version_wizard(request, slug, number):
+    """Upload the sample first; the schema is suggested from it and confirmed here."""
+    version = _managed_version(request, slug, number)
+    if not VERSION.permits(version, "edit"):
+        messages.error(request, _("This version is no longer a draft and cannot be edited."))
+        return redirect("catalogue:manage", slug=slug)
+    context = {
+        "version": version,
+        "product": version.product,
+        "max_sample_rows": settings.SAMPLE_MAX_ROWS,
+        "step": "upload",
+        "upload_form": UploadForm(),
+    }
+    if request.method != "POST":
+        return render(request, "catalogue/wizard.html", context)
+    upload_form = UploadForm(request.POST, request.FILES)
+    context["upload_form"] = upload_form
+    if not upload_form.is_valid():
+        upload_form.add_error(None, _("Choose the sample CSV file."))
+        if request.POST.get("step") == "confirm":
+            context["step"] = "confirm"
+            context["formset"] = WizardColumnFormSet(request.POST, prefix="col")
+            context["headers"] = request.POST.getlist("header")
+        return render(request, "catalogue/wizard.html", context, status=400)
+    upload = upload_form.cleaned_data["file"]
+    if not (upload.name or "").lower().endswith(".csv"):
+        upload_form.add_error("file", _("Upload a .csv file."))
+        return render(request, "catalogue/wizard.html", context, status=400)
+    try:
+        found = review_selectors.schema_suggestion_for_upload(
+            upload, max_rows=settings.SAMPLE_MAX_ROWS
+        )
+    except CsvValidationError as exc:
+        upload_form.add_error("file", _("This file cannot be read: %(reason)s") % {"reason": exc})
+        return render(request, "catalogue/wizard.html", context, status=400)
+    context.update(
+        step="confirm",
+        found=found,
+        file_name=upload.name,
+        renames=[c for c in found.suggestion.columns if not c.name_is_valid],
+    )
+    if request.POST.get("step") != "confirm":
+        context["formset"] = WizardColumnFormSet(
+            prefix="col", initial=found.suggestion.schema()["fields"]
+        )
+        context["columns"] = list(zip(context["formset"], _wizard_columns(found), strict=True))
+        return render(request, "catalogue/wizard.html", context)
+    formset = WizardColumnFormSet(request.POST, prefix="col")
+    context["formset"] = formset
+    same_columns = formset.is_valid() and [f.cleaned_data["name"] for f in formset] == [
+        c.name for c in found.suggestion.columns
+    ]
+    if formset.is_valid() and not same_columns:
+        formset._non_form_errors = formset.error_class(
+            [_("This is not the file the schema was suggested from. Start again with it.")]
+        )
+    if same_columns and not context["renames"]:
+        schema = {"fields": [dict(f.cleaned_data) for f in formset]}
+        try:
+            version = services.version_start_from_sample(
+                version=version, actor=request.user, schema=schema, upload=upload
+            )
+        except DomainError as exc:
+            formset._non_form_errors = formset.error_class([exc.message])
+        else:
+            messages.success(
+                request,
+                _("Schema saved and sample uploaded: %(rows)s rows checked against it.")
+                % {"rows": version.sample_rows},
+            )
+            return _wizard_done(request, slug)
+    context["columns"] = list(zip(formset, _wizard_columns(found), strict=False))
+    return render(request, "catalogue/wizard.html", context, status=400)
 
 
 @login_required

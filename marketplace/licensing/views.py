@@ -6,6 +6,7 @@ domain error into a form error or a message.
 """
 
 from collections import OrderedDict
+from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -478,54 +479,89 @@ def licence_renew(request, pk):
 
 # --- usage chart (server-side SVG) ------------------------------------------------------
 
-CHART_COLOURS = ["#0f5e6e", "#d99a00", "#7a3fa0", "#2f8f4e", "#c2410c", "#1d4ed8", "#6b7280"]
+CHART_COLOURS = ["#0f5e6e", "#b07d00", "#7a3fa0", "#2f8f4e", "#c2410c", "#1d4ed8", "#6b7280"]
+# Room for a month's bars and its two-line label ("Jul" over "2026") at 11 px.
+CHART_MIN_GROUP_WIDTH = 52
+
+
+def _month_range(keys: set[str]) -> list[date]:
+    """Every month from the first to the last with usage, gaps included ("YYYY-MM" keys)."""
+    first, last = min(keys), max(keys)
+    month = date(int(first[:4]), int(first[5:7]), 1)
+    end = date(int(last[:4]), int(last[5:7]), 1)
+    months = []
+    while month <= end:
+        months.append(month)
+        month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    return months
 
 
 def usage_chart(usage: dict[str, dict[str, int]]) -> dict | None:
-    """Geometry of a grouped bar chart: accesses per licensee (bars) per month (groups).
+    """Geometry of a grouped bar chart: accesses per licensee (bars) per month (groups),
+    and the same figures as a table beside it.
 
+    Month labels are the reader's language's short month name, with the year under the
+    first month and under each January, so no two labels share the same space.
     Labels stay plain strings; the template escapes them.
     """
     if not usage:
         return None
-    months = sorted({m for per_month in usage.values() for m in per_month})
+    months = _month_range({m for per_month in usage.values() for m in per_month})
     buyers = sorted(usage)
     top = max((n for per_month in usage.values() for n in per_month.values()), default=0) or 1
-    left, bottom, plot_h, bar_w, gap = 44, 28, 160, 14, 18
-    group_w = bar_w * len(buyers) + gap
+    left, plot_h, bar_w = 40, 160, 14
+    group_w = max(CHART_MIN_GROUP_WIDTH, bar_w * len(buyers) + 18)
     width = left + group_w * len(months) + 10
-    height = plot_h + bottom + 12
+    axis_y = 10 + plot_h
+    height = axis_y + 40
     bars, labels = [], []
     for mi, month in enumerate(months):
-        x0 = left + mi * group_w + gap / 2
-        labels.append({"x": x0 + bar_w * len(buyers) / 2, "text": month})
+        key = month.strftime("%Y-%m")
+        x0 = left + mi * group_w + (group_w - bar_w * len(buyers)) / 2
+        labels.append(
+            {
+                "x": left + mi * group_w + group_w / 2,
+                "text": formats.date_format(month, "M"),
+                "year": month.year if mi == 0 or month.month == 1 else "",
+            }
+        )
         for bi, buyer in enumerate(buyers):
-            n = usage[buyer].get(month, 0)
+            n = usage[buyer].get(key, 0)
             h = round(plot_h * n / top, 1)
             bars.append(
                 {
                     "x": x0 + bi * bar_w,
-                    "y": 10 + plot_h - h,
+                    "y": axis_y - h,
                     "w": bar_w - 2,
                     "h": h,
                     "n": n,
                     "buyer": buyer,
-                    "month": month,
+                    "month": formats.date_format(month, "YEAR_MONTH_FORMAT"),
                     "colour": CHART_COLOURS[bi % len(CHART_COLOURS)],
                 }
             )
+    ticks = sorted({0, top, round(top / 2)} if top >= 2 else {0, top})
     return {
         "width": width,
         "height": height,
         "bars": bars,
         "labels": labels,
-        "axis_y": 10 + plot_h,
+        "axis_y": axis_y,
         "left": left,
-        "top": top,
-        "label_y": 10 + plot_h + 18,
+        "ticks": [{"value": t, "y": axis_y - plot_h * t / top} for t in ticks],
+        "label_y": axis_y + 16,
+        "year_y": axis_y + 30,
         "legend": [
             {"buyer": b, "colour": CHART_COLOURS[i % len(CHART_COLOURS)]}
             for i, b in enumerate(buyers)
+        ],
+        "table": [
+            {
+                "month": month,
+                "key": month.strftime("%Y-%m"),
+                "counts": [usage[b].get(month.strftime("%Y-%m"), 0) for b in buyers],
+            }
+            for month in months
         ],
     }
 

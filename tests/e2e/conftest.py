@@ -6,7 +6,14 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = "/usr/bin/chromium"
-SCREENSHOTS = Path(__file__).resolve().parents[2] / ".pytest_cache" / "screenshots"
+# Screenshots are the browser suite's artefacts: artifacts/e2e/ (ignored by git), or where
+# E2E_ARTIFACTS points (CI may keep that folder after the run).
+SCREENSHOTS = Path(
+    os.environ.get("E2E_ARTIFACTS") or Path(__file__).resolve().parents[2] / "artifacts" / "e2e"
+)
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+WIDE = {"width": 1440, "height": 900}
 
 
 @pytest.fixture(scope="session")
@@ -37,14 +44,63 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def page(browser, live_server):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+def new_page(browser, live_server, viewport=None):
+    """A page in a context of its own (its own cookies: one person per context)."""
+    context = browser.new_context(viewport=viewport or DESKTOP, locale="en-GB", bypass_csp=True)
     page = context.new_page()
     page.set_default_timeout(15000)
     page.base = live_server.url
+    return page
+
+
+@pytest.fixture
+def page(browser, live_server):
+    page = new_page(browser, live_server)
     yield page
-    context.close()
+    page.context.close()
+
+
+@pytest.fixture
+def open_page(browser, live_server):
+    """Opens more pages (another person, another width); all are closed at the end."""
+    opened = []
+
+    def _open(viewport=None):
+        page = new_page(browser, live_server, viewport)
+        opened.append(page)
+        return page
+
+    yield _open
+    for page in opened:
+        page.context.close()
+
+
+def log_in(page, user, password=None) -> None:
+    from tests.factories import PASSWORD
+
+    page.goto(page.base + "/accounts/login/")
+    page.fill("#id_username", user.email)
+    page.fill("#id_password", password or PASSWORD)
+    with page.expect_navigation():
+        page.click("form.stack button[type=submit]")
+
+
+def horizontal_overflow(page) -> int:
+    """How many pixels the page is wider than the window (0: none)."""
+    return page.evaluate("Math.max(0, document.scrollingElement.scrollWidth - window.innerWidth)")
+
+
+def serious_violations(page) -> list[str]:
+    """axe-core's serious and critical violations on the page, one line each."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — "
+        + "; ".join(" ".join(map(str, n["target"])) for n in v["nodes"][:5])
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
 
 
 def shot(page, name: str) -> Path:
