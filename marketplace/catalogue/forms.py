@@ -67,6 +67,20 @@ class VersionForm(forms.Form):
             "date, boolean. Leave empty to keep the schema as it is."
         ),
     )
+    privacy = forms.CharField(
+        label=_("How answers are protected (JSON)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8, "class": "mono", "spellcheck": "false"}),
+        help_text=_(
+            "Needed for query products; reviewed in the technical stage. Differential privacy "
+            '(always, for personal data): {"mode": "dp", "unit": "device_id" or "" for each '
+            'row, "max_rows": 1, "max_groups": 1, "epsilon_cap": 200, "bounds": {"visitors": '
+            '[0, 1000]}, "public_keys": {"zone": ["atrium", "entrance"]}} — a bound for every '
+            "numeric column buyers may sum or average. Exact aggregates (non-personal data "
+            'only; buyers can derive row values): {"mode": "exact", "exact_acknowledged": '
+            "true}. Leave empty to keep the declaration as it is."
+        ),
+    )
     lawful_basis = forms.CharField(
         label=_("Data rights and lawful basis"),
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -129,9 +143,30 @@ class VersionForm(forms.Form):
                 % {"line": exc.lineno, "col": exc.colno, "msg": exc.msg}
             ) from exc
 
+    def clean_privacy(self):
+        if not self.cleaned_data["privacy"].strip():
+            return None  # kept as it is
+        try:
+            value = json.loads(self.cleaned_data["privacy"])
+        except json.JSONDecodeError as exc:
+            raise forms.ValidationError(
+                _("Not valid JSON (line %(line)s, column %(col)s): %(msg)s")
+                % {"line": exc.lineno, "col": exc.colno, "msg": exc.msg}
+            ) from exc
+        if not isinstance(value, dict):
+            raise forms.ValidationError(_("The declaration is a JSON object: {…}."))
+        return value
+
     @classmethod
     def initial_for(cls, version: ProductVersion) -> dict:
-        data = {name: getattr(version, name) for name in cls.base_fields if name != "schema"}
+        data = {
+            name: getattr(version, name)
+            for name in cls.base_fields
+            if name not in ("schema", "privacy")
+        }
+        data["privacy"] = (
+            json.dumps(version.privacy, indent=2, ensure_ascii=False) if version.privacy else ""
+        )
         data["schema"] = (
             json.dumps(version.schema, indent=2, ensure_ascii=False)
             if version.schema and version.schema.get("fields")

@@ -282,7 +282,12 @@ def version_edit(request, slug, number):
         return redirect("catalogue:manage", slug=slug)
     form = VersionForm(request.POST or None, initial=VersionForm.initial_for(version))
     if request.method == "POST" and form.is_valid():
-        fields = {k: v for k, v in form.cleaned_data.items() if k != "schema" or v is not None}
+        # An empty schema or declaration keeps the version's own.
+        fields = {
+            k: v
+            for k, v in form.cleaned_data.items()
+            if k not in ("schema", "privacy") or v is not None
+        }
         try:
             services.version_update(version=version, actor=request.user, **fields)
         except DomainError as exc:

@@ -322,3 +322,36 @@ def test_fields_the_checklist_demands_are_not_marked_optional(client, provider_d
     group = html.split('<fieldset class="field choice-group')[1].split("</fieldset>")[0]
     assert "<legend>Data categories" in group
     assert group.index("<legend>") < group.index('id="id_data_categories_0"')
+
+
+@pytest.mark.django_db
+def test_the_version_form_takes_the_privacy_declaration(client, provider_draft):
+    version = provider_draft.versions.get()
+    services.version_start_from_sample(
+        version=version,
+        actor=provider_draft.provider.memberships.get().user,
+        schema={"fields": [{"name": "mall", "type": "string"}, {"name": "n", "type": "integer"}]},
+        upload=csv_upload(b"mall,n\nPavilion,3\n"),
+    )
+    url = reverse("catalogue:version_edit", args=[provider_draft.slug, 1])
+    declared = '{"mode": "dp", "unit": "", "epsilon_cap": 50, "bounds": {"n": [0, 10]}}'
+    response = client.post(url, _version_form_data(privacy=declared))
+    assert response.status_code == 302
+    version.refresh_from_db()
+    assert version.privacy["mode"] == "dp"
+    assert version.privacy["bounds"] == {"n": [0, 10]}
+    # Shown again for editing; left empty, it is kept.
+    shown = client.get(url).content.decode()
+    assert "&quot;epsilon_cap&quot;: " in shown and "&quot;n&quot;: [" in shown
+    assert client.post(url, _version_form_data()).status_code == 302
+    version.refresh_from_db()
+    assert str(version.privacy["epsilon_cap"]) == "50"
+    # A bound for a column the schema does not have is the declaration's error, on its field.
+    response = client.post(
+        url, _version_form_data(privacy='{"mode": "dp", "bounds": {"visitors": [0, 9]}}')
+    )
+    assert response.status_code == 200
+    assert "privacy" in response.context["form"].errors
+    assert "The privacy declaration is not valid" in response.content.decode()
+    response = client.post(url, _version_form_data(privacy="[1, 2]"))
+    assert "The declaration is a JSON object" in response.content.decode()
