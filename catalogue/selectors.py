@@ -231,8 +231,9 @@ def _text_match(qs: QuerySet[DataProduct], text: str) -> QuerySet[DataProduct]:
     if not text:
         return qs
     parsed = search.parse(text)
-    if parsed.empty:  # nothing but punctuation: nothing matches
-        return qs.none()
+    if parsed.empty:  # nothing but punctuation: nothing matches (a condition that compiles,
+        # unlike .none(), for the one-pass facet query)
+        return qs.filter(pk__isnull=True)
     if connection.vendor == "postgresql":
         # Words in scripts without spaces (Chinese) are matched as substrings too.
         cjk = bool(search.CJK.search(text))

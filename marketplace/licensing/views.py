@@ -310,9 +310,10 @@ def request_detail(request, pk):
 LICENCES_PER_PAGE = 50
 
 
-def _licence_page(request, licences):
+def _licence_page(request, licences, other_purposes=()):
     """One page of licences, with what each row shows computed for the page in a fixed
-    number of queries: this month's use, live or not, and the purposes' names."""
+    number of queries: this month's use, live or not, and the purposes' names (with those of
+    ``other_purposes``, code lists the page also shows, in the same query)."""
     page = Paginator(licences, LICENCES_PER_PAGE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
     used = selectors.quotas_used(rows) if rows else {}
@@ -320,14 +321,17 @@ def _licence_page(request, licences):
         licence.used_this_month = used.get(licence.pk, 0)
         licence.live = licence.is_live()
     page.object_list = rows
-    return page, purpose_labels(licence.purposes for licence in rows)
+    return page, purpose_labels([*(licence.purposes for licence in rows), *other_purposes])
 
 
 @login_required
 def my_licences(request):
     org = active_organization(request)
+    requests = list(selectors.requests_of_buyer(org).order_by("-created_at")[:100])
     page, purpose_names = _licence_page(
-        request, selectors.licences_held_by(org).order_by("-granted_at", "-pk")
+        request,
+        selectors.licences_held_by(org).order_by("-granted_at", "-pk"),
+        other_purposes=[[r.purpose] for r in requests],
     )
     for licence in page.object_list:
         licence.policy_url = policy_path(licence)
@@ -339,7 +343,7 @@ def my_licences(request):
             "page": page,
             "licences": page.object_list,
             "purpose_names": purpose_names,
-            "requests": selectors.requests_of_buyer(org).order_by("-created_at")[:100],
+            "requests": requests,
         },
     )
 
@@ -717,8 +721,7 @@ def _preview_try_query(licence: Licence, form: TryQueryForm) -> dict | None:
         query = parse_query(form.query_document(), licence.version.schema or {})
         return services.query_preview(licence=licence, version=licence.version, query=query)
     except QueryError as exc:
-        where = f"{exc.path}: " if exc.path else ""
-        form.add_error(form.field_for_path(exc.path), f"{where}{exc.message}")
+        form.add_query_error(exc)
         return None
 
 
