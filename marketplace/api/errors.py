@@ -10,7 +10,7 @@ import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DatabaseError
+from django.db import DatabaseError, DataError
 from django.http import Http404, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -86,6 +86,13 @@ def exception_handler(exc, context):
             log.warning("503 %s: %s", exc.code, exc)
             _retry_hint(response, exc.retry_after)
         return response
+    if isinstance(exc, DataError):
+        # A value the database cannot hold (an id or a page beyond a 64-bit integer): the
+        # caller's input, not an outage.
+        return Response(
+            error_body("invalid", _("A number in the request is out of range.")),
+            status=status.HTTP_400_BAD_REQUEST,
+        )
     if isinstance(exc, DatabaseError):
         # The database is away (or refused the statement): a dependency is down, not a bug
         # of the caller's; say so in the error shape, with a hint when to try again.

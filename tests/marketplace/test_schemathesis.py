@@ -12,6 +12,8 @@ import os
 
 import pytest
 import schemathesis
+from django.core import signals
+from django.db import close_old_connections, transaction
 from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
@@ -44,6 +46,18 @@ def _run(role: str, raw_token: str, settings_) -> tuple[int, list[str]]:
 
     settings_.REST_FRAMEWORK = {**settings_.REST_FRAMEWORK, "DEFAULT_THROTTLE_CLASSES": []}
     settings_.ALLOWED_HOSTS = ["localhost", "testserver"]
+    # As Django's test client does: a request must not close the test's connection (on
+    # PostgreSQL that ends the test's transaction).
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        return _run_cases(role, raw_token, application)
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
+
+
+def _run_cases(role: str, raw_token: str, application) -> tuple[int, list[str]]:
     schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
     headers = {"Authorization": f"Bearer {raw_token}"}
     cases, failures = 0, []
@@ -62,7 +76,12 @@ def _run(role: str, raw_token: str, settings_) -> tuple[int, list[str]]:
             nonlocal cases
             cases += 1
             try:
-                case.call_and_validate(headers=headers, excluded_checks=[positive_data_acceptance])
+                # Each case in a savepoint rolled back: the cases do not change the world.
+                with transaction.atomic():
+                    case.call_and_validate(
+                        headers=headers, excluded_checks=[positive_data_acceptance]
+                    )
+                    transaction.set_rollback(True)
             except (Exception, BaseExceptionGroup) as exc:  # noqa: BLE001 - all collected
                 # Called at once in this iteration: the loop variable is the current one.
                 where = f"{operation.method.upper()} {operation.path}"  # noqa: B023
