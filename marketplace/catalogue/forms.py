@@ -132,28 +132,24 @@ class VersionForm(forms.Form):
         for name in self.NEEDED_FOR_PERSONAL_DATA:
             self.fields[name].submit_note = _("needed to submit personal data")
 
-    def clean_schema(self):
-        if not self.cleaned_data["schema"].strip():
-            return None  # kept as it is (the wizard writes it from the sample)
+    def _json(self, name: str):
+        """The field's JSON, or None when left empty (the version keeps its own)."""
+        if not self.cleaned_data[name].strip():
+            return None
         try:
-            return json.loads(self.cleaned_data["schema"])
+            return json.loads(self.cleaned_data[name])
         except json.JSONDecodeError as exc:
             raise forms.ValidationError(
                 _("Not valid JSON (line %(line)s, column %(col)s): %(msg)s")
                 % {"line": exc.lineno, "col": exc.colno, "msg": exc.msg}
             ) from exc
 
+    def clean_schema(self):
+        return self._json("schema")  # empty: kept (the wizard writes it from the sample)
+
     def clean_privacy(self):
-        if not self.cleaned_data["privacy"].strip():
-            return None  # kept as it is
-        try:
-            value = json.loads(self.cleaned_data["privacy"])
-        except json.JSONDecodeError as exc:
-            raise forms.ValidationError(
-                _("Not valid JSON (line %(line)s, column %(col)s): %(msg)s")
-                % {"line": exc.lineno, "col": exc.colno, "msg": exc.msg}
-            ) from exc
-        if not isinstance(value, dict):
+        value = self._json("privacy")
+        if value is not None and not isinstance(value, dict):
             raise forms.ValidationError(_("The declaration is a JSON object: {…}."))
         return value
 
