@@ -88,6 +88,8 @@ API = {
     ("PATCH", "/api/v1/products/{slug}/offers/{id}/"): {PROVIDER_A},
     ("GET", "/api/v1/offers/{offer_id}/terms/"): EVERYONE,
     ("POST", "/api/v1/products/{slug}/query"): {BUYER_A, PROVIDER_A},
+    # The preview prices a query for its licensee or its provider; nothing runs or is spent.
+    ("POST", "/api/v1/products/{slug}/query/preview"): {BUYER_A, PROVIDER_A},
     # The world's offer licenses queries only: no one gets a report or an extract of it.
     ("GET", "/api/v1/products/{slug}/report"): NOBODY,
     ("GET", "/api/v1/products/{slug}/extract"): NOBODY,
@@ -139,6 +141,10 @@ BODIES = {
     ("POST", "/api/v1/products/{slug}/reinstate"): REASON,
     ("PATCH", "/api/v1/products/{slug}/versions/{number}/"): {"description": "Changed."},
     ("POST", "/api/v1/products/{slug}/query"): {
+        "group_by": ["district"],
+        "aggregates": [{"fn": "count"}],
+    },
+    ("POST", "/api/v1/products/{slug}/query/preview"): {
         "group_by": ["district"],
         "aggregates": [{"fn": "count"}],
     },
@@ -218,6 +224,8 @@ PAGES = {
     ("POST", "accounts/tokens/<int:token_id>/revoke/"): {BUYER_A},
     ("GET", "catalogue/"): EVERYONE,
     ("GET", "catalogue/p/<slug:slug>/"): EVERYONE,
+    # A provider's public profile (the world's listing provider).
+    ("GET", "catalogue/providers/<slug:slug>/"): EVERYONE,
     ("GET", "catalogue.jsonld"): EVERYONE,
     ("GET", "catalogue/dashboard/"): SIGNED_IN,
     ("GET", "catalogue/dashboard/new/"): {PROVIDER_A, PROVIDER_B},
@@ -229,6 +237,7 @@ PAGES = {
     ("GET", "catalogue/dashboard/<slug:slug>/offers/new/"): {PROVIDER_A},
     ("GET", "catalogue/dashboard/<slug:slug>/offers/<int:offer_id>/"): {PROVIDER_A},
     ("GET", "catalogue/dashboard/<slug:slug>/v/<int:number>/edit/"): {PROVIDER_A},
+    ("GET", "catalogue/dashboard/<slug:slug>/v/<int:number>/wizard/"): {PROVIDER_A},
     ("POST", "catalogue/dashboard/<slug:slug>/v/<int:number>/upload/<str:kind>/"): {PROVIDER_A},
     ("POST", "catalogue/dashboard/<slug:slug>/v/<int:number>/evidence/"): {PROVIDER_A},
     ("POST", "catalogue/dashboard/<slug:slug>/v/<int:number>/submit/"): {PROVIDER_A},
@@ -400,7 +409,7 @@ def _page_url(pattern: str, ids: dict) -> str:
         "uidb64": "MQ",
         "token": "not-a-valid-token",
     }
-    if pattern.startswith("accounts/organisations/"):
+    if pattern.startswith(("accounts/organisations/", "catalogue/providers/")):
         values["slug"] = ids["ORG"]
     url = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), pattern)
     return "/" + url
