@@ -118,6 +118,8 @@ def test_the_sample_table_scrolls_sideways_inside_the_page_on_a_phone(open_page,
     region.focus()
     page.keyboard.press("ArrowRight")
     page.keyboard.press("ArrowRight")
+    # The browser may scroll smoothly: wait (bounded) for the box to have moved.
+    page.wait_for_function("el => el.scrollLeft > 0", arg=region.element_handle(), timeout=5000)
     assert region.evaluate("el => el.scrollLeft") > 0
     assert horizontal_overflow(page) == 0
 
