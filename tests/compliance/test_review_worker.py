@@ -66,6 +66,19 @@ def test_the_whole_flow_through_a_real_worker(celery_worker_proc, settings):
 
     assert ledger_first_problem() is None
     assert AuditEvent.objects.filter(action="review.stage.checked").count() == 3
+    # Listing queued the dataset's preparation on the worker: let it finish before the
+    # database is emptied under it (a worker still writing deadlocks the TRUNCATE).
+    from catalogue.models import ProductVersion
+
+    wait_until(
+        lambda: (
+            ProductVersion.objects.filter(pk=case.version_id)
+            .values_list("dataset_state", flat=True)
+            .get()
+            in ("ready", "failed")
+        ),
+        what="the dataset's preparation in the worker",
+    )
 
 
 def test_two_reviewers_deciding_at_once_exactly_one_wins(celery_worker_proc, settings):
