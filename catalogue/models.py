@@ -19,15 +19,18 @@ from kernel.regions import (
 )
 
 
-def _in_reader_language(obj, field: str) -> str:
-    """The field's translation for the active language (``<field>_zh_hans``, ``<field>_ms``),
-    or the English value when there is none."""
+def translated_field(field: str) -> str | None:
+    """The name of ``field``'s column in the active language (``name_zh_hans``,
+    ``name_ms``), or None for English."""
     suffix = (get_language() or "en").lower().replace("-", "_")
-    if suffix != "en":
-        translated = getattr(obj, f"{field}_{suffix}", "")
-        if translated:
-            return translated
-    return getattr(obj, field)
+    return None if suffix == "en" else f"{field}_{suffix}"
+
+
+def _in_reader_language(obj, field: str) -> str:
+    """The field's translation for the active language, or the English value when there is
+    none."""
+    column = translated_field(field)
+    return (getattr(obj, column, "") if column else "") or getattr(obj, field)
 
 
 class Category(models.Model):

@@ -32,6 +32,7 @@ from catalogue.models import (
     Offer,
     ProductVersion,
     Purpose,
+    translated_field,
 )
 
 # Price bands in US dollars at the reference rates (upper bound exclusive).
@@ -308,12 +309,8 @@ def _ranked(qs: QuerySet[DataProduct], text: str) -> QuerySet[DataProduct]:
 
 def _translated_column(model, field: str) -> str | None:
     """``name_zh_hans`` / ``name_ms`` for readers of those languages, when the model has it."""
-    from django.utils.translation import get_language
-
-    suffix = (get_language() or "en").lower().replace("-", "_")
-    column = f"{field}_{suffix}"
-    names = {f.name for f in model._meta.get_fields()}
-    return column if suffix != "en" and column in names else None
+    column = translated_field(field)
+    return column if column in {f.name for f in model._meta.get_fields()} else None
 
 
 @dataclass

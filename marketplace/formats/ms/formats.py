@@ -1,14 +1,4 @@
 """Bahasa Melayu: "2 Dis 2026", "2 Dis 2026, 14:30" (month names from Django's catalogue);
-1,234.5 as written in Malaysia."""
+1,234.5 as written in Malaysia: the same formats as English, read with Malay month names."""
 
-DATE_FORMAT = "j M Y"
-SHORT_DATE_FORMAT = "j M Y"
-DATETIME_FORMAT = "j M Y, H:i"
-SHORT_DATETIME_FORMAT = "j M Y, H:i"
-TIME_FORMAT = "H:i"
-YEAR_MONTH_FORMAT = "M Y"
-MONTH_DAY_FORMAT = "j M"
-DECIMAL_SEPARATOR = "."
-THOUSAND_SEPARATOR = ","
-NUMBER_GROUPING = 3
-FIRST_DAY_OF_WEEK = 1  # Isnin
+from marketplace.formats.en.formats import *  # noqa: F403
